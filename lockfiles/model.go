@@ -1,0 +1,92 @@
+// Package lockfiles turns what a serverless release ships (Lambda function and
+// layer zips, unpacked folders, lockfiles, existing SBOMs) into an inventory of
+// packages. It knows nothing of advisories.
+package lockfiles
+
+// OSV ecosystem names; the inventory speaks OSV so matching needs no mapping.
+const (
+	NPM       = "npm"
+	PyPI      = "PyPI"
+	Maven     = "Maven"
+	Go        = "Go"
+	RubyGems  = "RubyGems"
+	NuGet     = "NuGet"
+	Packagist = "Packagist"
+	CratesIO  = "crates.io"
+)
+
+// Artifact kinds, as the JSON report names them.
+const (
+	KindFunction  = "function"
+	KindLayer     = "layer"
+	KindLockfile  = "lockfile"
+	KindDirectory = "directory"
+	KindSBOM      = "sbom"
+)
+
+// Inventory is everything found in the inputs of one run.
+type Inventory struct {
+	// Artifacts in input order; a function's layers follow it, with Parent set.
+	Artifacts []*Artifact
+	// Warnings are problems that did not stop the inventory (an unparseable
+	// version, for instance) and must be shown to the user.
+	Warnings []Warning
+}
+
+// Artifact is one input: a zip, a folder, a lockfile or an SBOM.
+type Artifact struct {
+	Path    string // as given on the command line
+	Kind    string // KindFunction, KindLayer, ...
+	Runtime string // nodejs, python, java, go, ruby, dotnet, or "" when unknown
+	// Parent is the path of the function a layer is attached to (--layer).
+	Parent string
+	// Component is the artifact's own application (root package.json, the Go
+	// main module, an SBOM's metadata.component): it describes the artifact and
+	// is never listed among its dependencies. Nil when nothing names it.
+	Component *Component
+	Packages  []*Package
+	// Complete is false when the inventory of this artifact is known to be
+	// partial (an SBOM that says so, for instance).
+	Complete bool
+}
+
+// Component names an artifact's own application.
+type Component struct {
+	Name    string
+	Version string
+	PURL    string
+	// DependsOn lists the purls of the packages the application declares
+	// directly (from package.json, go.mod, pom.xml ...).
+	DependsOn []string
+}
+
+// Package is one (ecosystem, name, version) found in an artifact. The same
+// package seen through several files is one Package with several Locations.
+type Package struct {
+	Ecosystem string
+	Name      string // ecosystem-native form: Maven "group:artifact", npm "@scope/name"
+	Version   string
+	PURL      string // canonical purl, no qualifiers scalibr adds
+	// Locations name the evidence inside the artifact; "!/" steps into a nested
+	// archive: "lib/app.jar!/BOOT-INF/lib/x.jar!/META-INF/maven/g/a/pom.properties".
+	Locations  []string
+	Artifact   string   // Artifact.Path this package came from
+	Categories []string // "orm", "db-driver", ...
+	Licenses   []string // SPDX ids or expressions as declared
+	// Hashes of the file that is the package (jar, wheel, gem, binary), keyed
+	// by CycloneDX algorithm name ("SHA-256").
+	Hashes map[string]string
+	// DependsOn lists the purls of packages this one depends on, where the
+	// evidence gives edges (lockfiles, package.json).
+	DependsOn []string
+	// VersionError is set when the version cannot be parsed in the package's
+	// ecosystem: such a package must never be called clean.
+	VersionError string
+}
+
+// Warning is a non-fatal problem found while reading an artifact.
+type Warning struct {
+	Artifact string
+	Location string
+	Message  string
+}
