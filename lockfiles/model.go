@@ -3,18 +3,6 @@
 // packages. It knows nothing of advisories.
 package lockfiles
 
-// OSV ecosystem names; the inventory speaks OSV so matching needs no mapping.
-const (
-	NPM       = "npm"
-	PyPI      = "PyPI"
-	Maven     = "Maven"
-	Go        = "Go"
-	RubyGems  = "RubyGems"
-	NuGet     = "NuGet"
-	Packagist = "Packagist"
-	CratesIO  = "crates.io"
-)
-
 // Artifact kinds, as the JSON report names them.
 const (
 	KindFunction  = "function"

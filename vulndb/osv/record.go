@@ -6,7 +6,6 @@ package osv
 import (
 	"encoding/json"
 	"fmt"
-	"strings"
 	"time"
 )
 
@@ -83,49 +82,4 @@ func Parse(data []byte) (*Record, error) {
 		return nil, fmt.Errorf("invalid OSV record: no id")
 	}
 	return &r, nil
-}
-
-// BaseEcosystem strips an OSV ecosystem suffix: "Debian:12" -> "Debian".
-func BaseEcosystem(eco string) string {
-	if i := strings.IndexByte(eco, ':'); i >= 0 {
-		return eco[:i]
-	}
-	return eco
-}
-
-// NormalizeName returns the key under which a package name is indexed and
-// compared in its ecosystem, so that "Django" and "django" or
-// "charset_normalizer" and "charset-normalizer" meet.
-func NormalizeName(eco, name string) string {
-	name = strings.TrimSpace(name)
-	switch BaseEcosystem(eco) {
-	case "PyPI":
-		// PEP 503: runs of -, _ and . are one "-", case-insensitive.
-		var b strings.Builder
-		sep := false
-		for _, c := range strings.ToLower(name) {
-			if c == '-' || c == '_' || c == '.' {
-				sep = true
-				continue
-			}
-			if sep && b.Len() > 0 {
-				b.WriteByte('-')
-			}
-			sep = false
-			b.WriteRune(c)
-		}
-		return b.String()
-	case "NuGet", "Packagist", "RubyGems", "Maven":
-		// NuGet ids and Composer names are case-insensitive; Maven coordinates
-		// are matched case-insensitively by every advisory source in practice.
-		// RubyGems names are case-sensitive on the registry, but no two live
-		// gems differ only by case and advisories are not always cased right.
-		return strings.ToLower(name)
-	case "crates.io":
-		// crates.io treats - and _ as the same and is case-insensitive.
-		return strings.ReplaceAll(strings.ToLower(name), "_", "-")
-	default:
-		// npm names are lowercase by rule; Go module paths are case-sensitive.
-		return name
-	}
 }
