@@ -1,0 +1,349 @@
+package lockfiles
+
+import (
+	"archive/zip"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"path"
+	"sort"
+	"strings"
+	"sync/atomic"
+	"time"
+)
+
+// Limits bound what reading one artifact may cost. A Lambda deployment
+// package is at most 250 MB unzipped (function plus layers), so every real
+// package fits well inside them; anything beyond is refused, not truncated.
+type Limits struct {
+	// MaxEntries is the number of members across all archive levels.
+	MaxEntries int
+	// MaxTotalBytes is the uncompressed bytes actually read across all levels
+	// (nested jars count again when they are opened).
+	MaxTotalBytes int64
+	// MaxEntryBytes is the declared or actual size of one member.
+	MaxEntryBytes int64
+	// MaxRatio is the largest uncompressed/compressed ratio accepted for a
+	// member of at least RatioFloor bytes; deflate cannot exceed ~1032:1, so
+	// bombs sit near that and real files far below.
+	MaxRatio   int64
+	RatioFloor int64
+	// MaxDepth is how many archives may be nested inside the artifact
+	// (a Spring Boot fat jar holding a jar holding a jar is depth 3).
+	MaxDepth int
+}
+
+// DefaultLimits admit every real Lambda package.
+var DefaultLimits = Limits{
+	MaxEntries:    500_000,
+	MaxTotalBytes: 2 << 30,   // 2 GiB read in all
+	MaxEntryBytes: 512 << 20, // 512 MiB for one member
+	MaxRatio:      250,
+	RatioFloor:    1 << 20,
+	MaxDepth:      8,
+}
+
+// InputError is a problem with an input that makes its inventory untrustable:
+// the CLI exits 2 with Error() as the one-line message.
+type InputError struct {
+	Path   string // the input as given
+	Member string // the member inside it, "!/" chained, if any
+	Msg    string
+	Err    error
+}
+
+func (e *InputError) Error() string {
+	s := e.Path
+	if e.Member != "" {
+		s += ": " + e.Member
+	}
+	return s + ": " + e.Msg
+}
+
+func (e *InputError) Unwrap() error { return e.Err }
+
+// budget counts what one artifact has read, across goroutines and levels.
+type budget struct {
+	limits  Limits
+	entries atomic.Int64
+	bytes   atomic.Int64
+}
+
+func (b *budget) addEntries(n int) error {
+	if b.entries.Add(int64(n)) > int64(b.limits.MaxEntries) {
+		return fmt.Errorf("more than %d archive members", b.limits.MaxEntries)
+	}
+	return nil
+}
+
+// limitedReader fails once the member or the artifact budget is exceeded,
+// so a member that inflates past its declared size cannot run away.
+type limitedReader struct {
+	r      io.Reader
+	left   int64
+	budget *budget
+}
+
+var errEntryTooLarge = errors.New("entry too large")
+
+func (l *limitedReader) Read(p []byte) (int, error) {
+	if l.left <= 0 {
+		var one [1]byte
+		if n, _ := l.r.Read(one[:]); n > 0 {
+			return 0, errEntryTooLarge
+		}
+		return 0, io.EOF
+	}
+	if int64(len(p)) > l.left {
+		p = p[:l.left]
+	}
+	n, err := l.r.Read(p)
+	l.left -= int64(n)
+	if l.budget.bytes.Add(int64(n)) > l.budget.limits.MaxTotalBytes {
+		return n, fmt.Errorf("more than %d bytes uncompressed in all", l.budget.limits.MaxTotalBytes)
+	}
+	return n, err
+}
+
+// member is one file of an archive, checked and ready to read.
+type member struct {
+	name string // cleaned, slash-separated, relative
+	f    *zip.File
+	mode fs.FileMode
+}
+
+// zipTree is one archive level: its regular files, the names of its
+// directories (explicit or implied) and the links it holds, all checked.
+type zipTree struct {
+	files map[string]*member
+	dirs  map[string][]fs.DirEntry
+	names []string // regular files, sorted
+}
+
+// openZip reads the central directory of one archive level and checks every
+// member name, size and link before anything is inflated.
+func openZip(r io.ReaderAt, size int64, b *budget, chain string) (*zipTree, error) {
+	zr, err := zip.NewReader(r, size)
+	if err != nil {
+		switch {
+		case errors.Is(err, zip.ErrFormat):
+			return nil, fmt.Errorf("not a valid zip file (truncated or not a zip): %w", err)
+		case errors.Is(err, zip.ErrInsecurePath):
+			// Go only returns this with GODEBUG=zipinsecurepath=0; our own
+			// check below names the member, so carry on to it.
+		default:
+			return nil, fmt.Errorf("cannot read zip: %w", err)
+		}
+	}
+	if len(zr.File) == 0 {
+		return nil, errors.New("empty archive, nothing to scan")
+	}
+	if err := b.addEntries(len(zr.File)); err != nil {
+		return nil, err
+	}
+	t := &zipTree{files: map[string]*member{}, dirs: map[string][]fs.DirEntry{}}
+	var unsafe []string
+	for _, f := range zr.File {
+		name, ok := cleanMemberName(f.Name)
+		if !ok {
+			unsafe = append(unsafe, fmt.Sprintf("%q (absolute or .. path)", chain+f.Name))
+			continue
+		}
+		mode := f.Mode()
+		if mode&fs.ModeSymlink != 0 {
+			target, err := readLink(f, b)
+			if err != nil {
+				return nil, &memberErr{chain + f.Name, err}
+			}
+			if !linkStaysInside(name, target) {
+				unsafe = append(unsafe, fmt.Sprintf("%q (link to %q leaves the package)", chain+f.Name, target))
+			}
+			// A link inside the package (npm's node_modules/.bin) names a
+			// file that is read where it really is; never follow it.
+			continue
+		}
+		if f.FileInfo().IsDir() || strings.HasSuffix(f.Name, "/") {
+			t.addDir(name)
+			continue
+		}
+		if err := checkSizes(f, b.limits); err != nil {
+			return nil, &memberErr{chain + f.Name, err}
+		}
+		if _, dup := t.files[name]; dup {
+			// Two members with one name: which one Lambda unpacks last
+			// depends on the unzipper, so neither can be trusted.
+			unsafe = append(unsafe, fmt.Sprintf("%q (duplicate member)", chain+f.Name))
+			continue
+		}
+		t.files[name] = &member{name: name, f: f, mode: mode}
+		t.addDir(path.Dir(name))
+		t.names = append(t.names, name)
+	}
+	if len(unsafe) > 0 {
+		return nil, fmt.Errorf("hostile archive: unsafe members %s", strings.Join(unsafe, ", "))
+	}
+	sort.Strings(t.names)
+	for _, name := range t.names {
+		dir := path.Dir(name)
+		t.dirs[dir] = append(t.dirs[dir], fileEntry{t.files[name]})
+	}
+	for d, ents := range t.dirs {
+		sort.Slice(ents, func(i, j int) bool { return ents[i].Name() < ents[j].Name() })
+		t.dirs[d] = ents
+	}
+	return t, nil
+}
+
+// memberErr names the archive member a problem was found in.
+type memberErr struct {
+	member string
+	err    error
+}
+
+func (e *memberErr) Error() string { return e.member + ": " + e.err.Error() }
+func (e *memberErr) Unwrap() error { return e.err }
+
+func (t *zipTree) addDir(dir string) {
+	for dir != "." && dir != "/" && dir != "" {
+		if _, ok := t.dirs[dir]; ok {
+			return
+		}
+		t.dirs[dir] = nil
+		parent := path.Dir(dir)
+		if _, ok := t.dirs[parent]; !ok {
+			t.dirs[parent] = nil
+		}
+		t.dirs[parent] = append(t.dirs[parent], dirEntry(path.Base(dir)))
+		dir = parent
+	}
+	if _, ok := t.dirs["."]; !ok {
+		t.dirs["."] = nil
+	}
+}
+
+// cleanMemberName rejects what could land outside the extraction root on any
+// unzipper: absolute paths, drive letters, ".." elements, NUL bytes. A
+// backslash is a separator to Windows unzippers, so it is treated as one.
+func cleanMemberName(name string) (string, bool) {
+	n := strings.ReplaceAll(name, `\`, "/")
+	if n == "" || strings.HasPrefix(n, "/") || strings.ContainsRune(n, 0) {
+		return "", false
+	}
+	if len(n) >= 2 && n[1] == ':' {
+		return "", false
+	}
+	for _, el := range strings.Split(n, "/") {
+		if el == ".." {
+			return "", false
+		}
+	}
+	c := path.Clean(n)
+	if c == "." {
+		return "", false
+	}
+	return c, true
+}
+
+func linkStaysInside(name, target string) bool {
+	t := strings.ReplaceAll(target, `\`, "/")
+	if t == "" || strings.HasPrefix(t, "/") || (len(t) >= 2 && t[1] == ':') {
+		return false
+	}
+	j := path.Join(path.Dir(name), t)
+	return j != ".." && !strings.HasPrefix(j, "../")
+}
+
+func readLink(f *zip.File, b *budget) (string, error) {
+	if f.UncompressedSize64 > 4096 {
+		return "", errors.New("symbolic link target longer than 4096 bytes")
+	}
+	rc, err := f.Open()
+	if err != nil {
+		return "", err
+	}
+	defer rc.Close()
+	data, err := io.ReadAll(&limitedReader{r: rc, left: 4096, budget: b})
+	if err != nil {
+		return "", err
+	}
+	return string(data), nil
+}
+
+func checkSizes(f *zip.File, l Limits) error {
+	u, c := f.UncompressedSize64, f.CompressedSize64
+	if u > uint64(l.MaxEntryBytes) {
+		return fmt.Errorf("entry too large: declares %d bytes uncompressed, limit %d", u, l.MaxEntryBytes)
+	}
+	if u >= uint64(l.RatioFloor) && (c == 0 || u/c > uint64(l.MaxRatio)) {
+		return fmt.Errorf("compression ratio %d:1 exceeds %d:1 (zip bomb?)", u/max(c, 1), l.MaxRatio)
+	}
+	return nil
+}
+
+// read inflates one member under the member and artifact limits.
+func (m *member) read(b *budget) ([]byte, error) {
+	rc, err := m.f.Open()
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	var buf bytes.Buffer
+	if m.f.UncompressedSize64 < 64<<20 {
+		buf.Grow(int(m.f.UncompressedSize64))
+	}
+	// Declared sizes can lie: cap what is really read at the member limit.
+	_, err = io.Copy(&buf, &limitedReader{r: rc, left: b.limits.MaxEntryBytes, budget: b})
+	if err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// fileEntry and dirEntry present the tree to fs.WalkDir and extractors.
+type fileEntry struct{ m *member }
+
+func (e fileEntry) Name() string               { return path.Base(e.m.name) }
+func (e fileEntry) IsDir() bool                { return false }
+func (e fileEntry) Type() fs.FileMode          { return e.m.mode.Type() }
+func (e fileEntry) Info() (fs.FileInfo, error) { return memberInfo{e.m}, nil }
+
+type dirEntry string
+
+func (d dirEntry) Name() string               { return string(d) }
+func (d dirEntry) IsDir() bool                { return true }
+func (d dirEntry) Type() fs.FileMode          { return fs.ModeDir }
+func (d dirEntry) Info() (fs.FileInfo, error) { return dirInfo(d), nil }
+
+type memberInfo struct{ m *member }
+
+func (i memberInfo) Name() string       { return path.Base(i.m.name) }
+func (i memberInfo) Size() int64        { return int64(i.m.f.UncompressedSize64) }
+func (i memberInfo) Mode() fs.FileMode  { return i.m.mode }
+func (i memberInfo) ModTime() time.Time { return i.m.f.Modified }
+func (i memberInfo) IsDir() bool        { return false }
+func (i memberInfo) Sys() any           { return nil }
+
+type dirInfo string
+
+func (d dirInfo) Name() string       { return path.Base(string(d)) }
+func (d dirInfo) Size() int64        { return 0 }
+func (d dirInfo) Mode() fs.FileMode  { return fs.ModeDir | 0o755 }
+func (d dirInfo) ModTime() time.Time { return time.Time{} }
+func (d dirInfo) IsDir() bool        { return true }
+func (d dirInfo) Sys() any           { return nil }
+
+// archiveExts are the members opened as nested archives: what the JVM loads
+// from inside a jar. Zips inside a deployment package are data to Lambda.
+var archiveExts = []string{".jar", ".war", ".ear"}
+
+func isNestedArchive(name string) bool {
+	ext := strings.ToLower(path.Ext(name))
+	for _, e := range archiveExts {
+		if ext == e {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,296 @@
+package lockfiles
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"path"
+	"strings"
+
+	cpb "github.com/google/osv-scalibr/binary/proto/config_go_proto"
+	scalibr "github.com/google/osv-scalibr/extractor"
+	"github.com/google/osv-scalibr/extractor/filesystem"
+	"github.com/google/osv-scalibr/extractor/filesystem/language/dotnet/depsjson"
+	"github.com/google/osv-scalibr/extractor/filesystem/language/dotnet/packageslockjson"
+	"github.com/google/osv-scalibr/extractor/filesystem/language/golang/gobinary"
+	"github.com/google/osv-scalibr/extractor/filesystem/language/golang/gomod"
+	"github.com/google/osv-scalibr/extractor/filesystem/language/java/archive"
+	"github.com/google/osv-scalibr/extractor/filesystem/language/java/gradlelockfile"
+	"github.com/google/osv-scalibr/extractor/filesystem/language/java/pomxml"
+	"github.com/google/osv-scalibr/extractor/filesystem/language/javascript/packagejson"
+	"github.com/google/osv-scalibr/extractor/filesystem/language/javascript/packagelockjson"
+	"github.com/google/osv-scalibr/extractor/filesystem/language/javascript/pnpmlock"
+	"github.com/google/osv-scalibr/extractor/filesystem/language/javascript/yarnlock"
+	"github.com/google/osv-scalibr/extractor/filesystem/language/php/composerlock"
+	"github.com/google/osv-scalibr/extractor/filesystem/language/python/pdmlock"
+	"github.com/google/osv-scalibr/extractor/filesystem/language/python/pipfilelock"
+	"github.com/google/osv-scalibr/extractor/filesystem/language/python/poetrylock"
+	"github.com/google/osv-scalibr/extractor/filesystem/language/python/requirements"
+	"github.com/google/osv-scalibr/extractor/filesystem/language/python/uvlock"
+	"github.com/google/osv-scalibr/extractor/filesystem/language/python/wheelegg"
+	"github.com/google/osv-scalibr/extractor/filesystem/language/ruby/gemfilelock"
+	"github.com/google/osv-scalibr/extractor/filesystem/language/ruby/gemspec"
+	"github.com/google/osv-scalibr/extractor/filesystem/language/rust/cargoauditable"
+	"github.com/google/osv-scalibr/extractor/filesystem/language/rust/cargolock"
+)
+
+// Evidence strength: what is installed outranks what a lockfile says, so a
+// package's displayed name comes from its own metadata (PyPI "Jinja2", not
+// the "jinja2" a requirements file may spell).
+const (
+	rankLockfile  = 1
+	rankInstalled = 2
+)
+
+// plugin is one extractor and where fnguard lets it look.
+type plugin struct {
+	ex   filesystem.Extractor
+	rank int
+	// place refines the extractor's own FileRequired with what a deployment
+	// package means: lockfiles that packages ship inside their own folders
+	// describe those packages' development, not what this artifact runs.
+	place func(p string) bool
+	// binary plugins read executables: only files that look like one are read.
+	binary bool
+}
+
+func newPlugins() ([]plugin, error) {
+	cfg := &cpb.PluginConfig{}
+	extractFromFilename := false
+	// Jar file names are a guess (report-engine-2.0.jar is not a Maven
+	// artifact named report-engine:report-engine); pom.properties and the
+	// manifest are evidence. The manifest fallback is ours, in maven.go.
+	javaCfg := &cpb.PluginConfig{PluginSpecific: []*cpb.PluginSpecificConfig{{
+		Config: &cpb.PluginSpecificConfig_JavaArchive{JavaArchive: &cpb.JavaArchiveConfig{
+			ExtractFromFilename: &extractFromFilename,
+			MaxZipDepth:         int32(DefaultLimits.MaxDepth + 1),
+		}},
+	}}}
+	type ctor func(*cpb.PluginConfig) (filesystem.Extractor, error)
+	specs := []struct {
+		new    ctor
+		cfg    *cpb.PluginConfig
+		rank   int
+		place  func(string) bool
+		binary bool
+	}{
+		{packagelockjson.New, cfg, rankLockfile, projectFile, false},
+		{yarnlock.New, cfg, rankLockfile, projectFile, false},
+		{pnpmlock.New, cfg, rankLockfile, projectFile, false},
+		{packagejson.New, cfg, rankInstalled, installedNodePackage, false},
+		{wheelegg.New, cfg, rankInstalled, pythonMetadata, false},
+		{requirements.New, cfg, rankLockfile, projectFile, false},
+		{poetrylock.New, cfg, rankLockfile, projectFile, false},
+		{pipfilelock.New, cfg, rankLockfile, projectFile, false},
+		{uvlock.New, cfg, rankLockfile, projectFile, false},
+		{pdmlock.New, cfg, rankLockfile, projectFile, false},
+		{archive.New, javaCfg, rankInstalled, anywhere, false},
+		{pomxml.New, cfg, rankLockfile, projectFile, false},
+		{gradlelockfile.New, cfg, rankLockfile, projectFile, false},
+		{gobinary.New, cfg, rankInstalled, anywhere, true},
+		{gomod.New, cfg, rankLockfile, projectFile, false},
+		{gemspec.New, cfg, rankInstalled, gemSpecification, false},
+		{gemfilelock.New, cfg, rankLockfile, projectFile, false},
+		{depsjson.New, cfg, rankInstalled, anywhere, false},
+		{packageslockjson.New, cfg, rankLockfile, projectFile, false},
+		{composerlock.New, cfg, rankLockfile, projectFile, false},
+		{cargolock.New, cfg, rankLockfile, projectFile, false},
+		{cargoauditable.New, cfg, rankInstalled, anywhere, true},
+	}
+	out := make([]plugin, 0, len(specs))
+	for _, s := range specs {
+		ex, err := s.new(s.cfg)
+		if err != nil {
+			return nil, fmt.Errorf("initialising extractor: %w", err)
+		}
+		out = append(out, plugin{ex: ex, rank: s.rank, place: s.place, binary: s.binary})
+	}
+	return out, nil
+}
+
+func anywhere(string) bool { return true }
+
+// ownedDirs hold other packages' files: a lockfile or manifest found below
+// one of them belongs to that package, not to the artifact.
+var ownedDirs = map[string]bool{
+	"node_modules": true, "site-packages": true, "dist-packages": true,
+	"gems": true, "bower_components": true, ".git": true,
+}
+
+func inOwnedDir(p string) bool {
+	for _, el := range strings.Split(path.Dir(p), "/") {
+		if ownedDirs[el] {
+			return true
+		}
+	}
+	return false
+}
+
+// projectFile admits lockfiles and manifests of the artifact itself (at any
+// depth, for monorepos), not those shipped inside installed packages.
+func projectFile(p string) bool {
+	if inOwnedDir(p) {
+		return false
+	}
+	// Composer installs into vendor/<vendor>/<pkg>/ and Go vendors into
+	// vendor/: their lockfiles are the vendored packages' own.
+	return !strings.HasPrefix(p, "vendor/") && !strings.Contains(p, "/vendor/")
+}
+
+// installedNodePackage admits node_modules/<name>/package.json and
+// node_modules/@scope/<name>/package.json at any nesting, and nothing else:
+// test fixtures and examples inside packages carry package.json files too.
+func installedNodePackage(p string) bool {
+	els := strings.Split(p, "/")
+	if len(els) < 3 || els[len(els)-1] != "package.json" {
+		return false
+	}
+	i := len(els) - 2
+	if strings.HasPrefix(els[i-1], "@") {
+		i--
+	}
+	return i >= 1 && els[i-1] == "node_modules" && !strings.HasPrefix(els[i], ".")
+}
+
+// pythonMetadata admits installed distributions' metadata, not copies that a
+// package keeps as test data.
+func pythonMetadata(p string) bool {
+	dir := path.Base(path.Dir(p))
+	return strings.HasSuffix(dir, ".dist-info") || strings.HasSuffix(dir, ".egg-info") ||
+		strings.HasSuffix(p, ".egg-info") // single-file egg-info (Debian style)
+}
+
+// gemSpecification admits the gemspecs RubyGems and Bundler install
+// (specifications/*.gemspec), not the .gemspec source a gem ships.
+func gemSpecification(p string) bool {
+	return path.Base(path.Dir(p)) == "specifications"
+}
+
+// looksExecutable reports whether data starts like a native executable.
+func looksExecutable(data []byte) bool {
+	return bytes.HasPrefix(data, []byte("\x7fELF")) ||
+		bytes.HasPrefix(data, []byte("MZ")) ||
+		bytes.HasPrefix(data, []byte{0xfe, 0xed, 0xfa, 0xce}) || bytes.HasPrefix(data, []byte{0xce, 0xfa, 0xed, 0xfe}) ||
+		bytes.HasPrefix(data, []byte{0xfe, 0xed, 0xfa, 0xcf}) || bytes.HasPrefix(data, []byte{0xcf, 0xfa, 0xed, 0xfe})
+}
+
+// binaryCandidate picks files worth reading as executables. Lambda's own
+// rules say where executables are: the function's bootstrap, a layer's bin/.
+// Zips built on Windows lose the executable bit, so those names count alone.
+func binaryCandidate(p string, v *vfs) bool {
+	switch strings.ToLower(path.Ext(p)) {
+	case ".py", ".js", ".mjs", ".cjs", ".ts", ".rb", ".sh", ".json", ".txt", ".md", ".html",
+		".css", ".map", ".yml", ".yaml", ".xml", ".jar", ".class", ".pyc", ".pyi", ".h", ".c",
+		".go", ".lock", ".toml", ".gemspec", ".png", ".jpg", ".gif", ".svg", ".zip", ".gz":
+		return false
+	}
+	if path.Base(p) == "bootstrap" || strings.HasPrefix(p, "bin/") || strings.Contains(p, "/bin/") {
+		return true
+	}
+	f := v.files[p]
+	return f != nil && f.info.Mode()&0o111 != 0
+}
+
+// fileAPI is what FileRequired sees.
+type fileAPI struct {
+	p string
+	v *vfs
+}
+
+func (a fileAPI) Path() string { return a.p }
+func (a fileAPI) Stat() (fs.FileInfo, error) {
+	return a.v.Stat(a.p)
+}
+
+// found is one package as one extractor saw it, before merging.
+type found struct {
+	pkg      *scalibr.Package
+	rank     int
+	location string // evidence path, "!/" chained
+	plugin   string
+	// lenient is set instead of pkg when fnguard read the file itself after
+	// the extractor refused it (see tolerate).
+	lenient *Package
+}
+
+// extractAll runs every plugin over every file of v and returns what they
+// found. Any extractor error is an error: a lockfile that cannot be read
+// makes the inventory incomplete, and an incomplete inventory must not pass.
+func extractAll(ctx context.Context, v *vfs, plugins []plugin, warn func(member, msg string)) ([]found, error) {
+	var out []found
+	for _, name := range v.names {
+		api := fileAPI{p: name, v: v}
+		for _, pl := range plugins {
+			if !pl.place(name) {
+				continue
+			}
+			if pl.binary && !binaryCandidate(name, v) {
+				continue
+			}
+			if !pl.ex.FileRequired(api) {
+				continue
+			}
+			data, err := v.readFile(name)
+			if err != nil {
+				return nil, &memberErr{name, err}
+			}
+			if pl.binary && !looksExecutable(data) {
+				continue
+			}
+			if pl.ex.Name() == archive.Name {
+				fs, err := extractJar(ctx, pl, v, name, data)
+				if err != nil {
+					return nil, err
+				}
+				out = append(out, fs...)
+				continue
+			}
+			f := &openFile{Reader: bytes.NewReader(data), info: v.files[name].info}
+			inv, err := pl.ex.Extract(ctx, &filesystem.ScanInput{FS: v, Path: name, Root: "", Info: f.info, Reader: f})
+			if err != nil {
+				if ok, fallback := tolerate(pl.ex.Name(), name, data, err, warn); ok {
+					out = append(out, fallback...)
+					continue
+				}
+				return nil, &memberErr{name, fmt.Errorf("%s: %w", pl.ex.Name(), errors.Unwrap(err))}
+			}
+			for _, p := range inv.Packages {
+				out = append(out, found{pkg: p, rank: pl.rank, location: evidencePath(p, name), plugin: pl.ex.Name()})
+			}
+		}
+	}
+	return out, nil
+}
+
+// evidencePath turns a scalibr location into fnguard's "!/" chain. The java
+// archive extractor joins nested member names with "/" and lists the chain
+// in Related; everything else names the file it read.
+func evidencePath(p *scalibr.Package, file string) string {
+	if len(p.Location.Related) == 0 {
+		return file
+	}
+	last := p.Location.Related[len(p.Location.Related)-1].PathOrEmpty()
+	if last == "" {
+		return file
+	}
+	// Every earlier Related entry (and the descriptor) is an archive in the
+	// chain; rewrite the boundaries from the outermost inward.
+	chain := []string{file}
+	for _, r := range p.Location.Related[:len(p.Location.Related)-1] {
+		chain = append(chain, r.PathOrEmpty())
+	}
+	out := ""
+	prev := ""
+	for i, a := range chain {
+		rel := a
+		if i > 0 {
+			rel = strings.TrimPrefix(a, prev+"/")
+			out += "!/"
+		}
+		out += rel
+		prev = a
+	}
+	return out + "!/" + strings.TrimPrefix(last, prev+"/")
+}

@@ -1,0 +1,186 @@
+package lockfiles
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+)
+
+// sharedDir locates ../shared beside the checkout; tests that need it skip
+// with a message on a fresh clone without it.
+func sharedDir(t testing.TB, sub ...string) string {
+	t.Helper()
+	p := filepath.Join(append([]string{"..", "..", "shared"}, sub...)...)
+	if _, err := os.Stat(p); err != nil {
+		t.Skipf("%s not present (shared data lives beside the checkout): %v", p, err)
+	}
+	return p
+}
+
+type expectedPkg struct {
+	Ecosystem, Name, Version, Path string
+}
+
+// TestLambdaFixtures pins the inventory of every real Lambda zip to its
+// ground truth: nothing missing, nothing extra, and each expected evidence
+// path among the package's locations.
+func TestLambdaFixtures(t *testing.T) {
+	dir := sharedDir(t, "fixtures", "lambda")
+	zips, _ := filepath.Glob(filepath.Join(dir, "*.zip"))
+	if len(zips) == 0 {
+		t.Fatalf("no fixtures in %s", dir)
+	}
+	for _, z := range zips {
+		name := strings.TrimSuffix(filepath.Base(z), ".zip")
+		t.Run(name, func(t *testing.T) {
+			data, err := os.ReadFile(strings.TrimSuffix(z, ".zip") + ".expected.json")
+			if err != nil {
+				t.Fatal(err)
+			}
+			var want []expectedPkg
+			if err := json.Unmarshal(data, &want); err != nil {
+				t.Fatal(err)
+			}
+			inv, err := Read(context.Background(), []string{z}, Options{})
+			if err != nil {
+				t.Fatalf("Read: %v", err)
+			}
+			if len(inv.Artifacts) != 1 {
+				t.Fatalf("got %d artifacts", len(inv.Artifacts))
+			}
+			a := inv.Artifacts[0]
+			got := map[string]*Package{}
+			for _, p := range a.Packages {
+				got[p.Ecosystem+" "+p.Name+" "+p.Version] = p
+			}
+			wantKeys := map[string]bool{}
+			for _, w := range want {
+				k := w.Ecosystem + " " + w.Name + " " + w.Version
+				wantKeys[k] = true
+				p, ok := got[k]
+				if !ok {
+					t.Errorf("missing %s (evidence %s)", k, w.Path)
+					continue
+				}
+				if !contains(p.Locations, w.Path) {
+					t.Errorf("%s: locations %v lack %s", k, p.Locations, w.Path)
+				}
+			}
+			for k := range got {
+				if !wantKeys[k] {
+					t.Errorf("extra %s at %v", k, got[k].Locations)
+				}
+			}
+			if len(a.Packages) != len(want) {
+				t.Errorf("found %d packages, want %d", len(a.Packages), len(want))
+			}
+			for _, w := range inv.Warnings {
+				t.Errorf("unexpected warning: %+v", w)
+			}
+			wantRuntime := map[string]string{"node": "nodejs", "python": "python", "java": "java", "fat": "java", "go": "go", "ruby": "ruby"}[strings.Split(name, "-")[0]]
+			if a.Runtime != wantRuntime {
+				t.Errorf("runtime %q, want %q", a.Runtime, wantRuntime)
+			}
+			wantKind := KindFunction
+			if strings.Contains(name, "layer") {
+				wantKind = KindLayer
+			}
+			if a.Kind != wantKind {
+				t.Errorf("kind %q, want %q", a.Kind, wantKind)
+			}
+		})
+	}
+}
+
+func contains(ss []string, s string) bool {
+	for _, x := range ss {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// TestBadFixtures: every hostile or broken input fails with one line naming
+// it (exit 2 in the CLI), fast and in bounded memory; bad-versions is read
+// with a warning per bad value.
+func TestBadFixtures(t *testing.T) {
+	dir := sharedDir(t, "fixtures", "bad")
+	cases := map[string]string{
+		"truncated.zip":    "not a valid zip",
+		"traversal.zip":    "../../etc/passwd",
+		"bomb.zip":         "entry too large",
+		"symlink.zip":      "leaves the package",
+		"empty.zip":        "empty archive",
+		"not-a-zip.zip":    "not a zip file",
+		"deep-nesting.zip": "nesting deeper than 8",
+		"bad-lock":         "package-lock.json",
+		"bad-lock.zip":     "package-lock.json",
+	}
+	for name, want := range cases {
+		t.Run(name, func(t *testing.T) {
+			p := filepath.Join(dir, name)
+			var before runtime.MemStats
+			runtime.GC()
+			runtime.ReadMemStats(&before)
+			start := time.Now()
+			_, err := Read(context.Background(), []string{p}, Options{})
+			if err == nil {
+				t.Fatalf("no error for %s", name)
+			}
+			var ie *InputError
+			if !errors.As(err, &ie) {
+				t.Errorf("error is %T, want *InputError", err)
+			}
+			msg := err.Error()
+			if !strings.Contains(msg, p) || !strings.Contains(msg, want) {
+				t.Errorf("error %q should name %s and say %q", msg, p, want)
+			}
+			if strings.Contains(msg, "\n") {
+				t.Errorf("error is not one line: %q", msg)
+			}
+			var after runtime.MemStats
+			runtime.ReadMemStats(&after)
+			if grew := after.TotalAlloc - before.TotalAlloc; grew > 300<<20 {
+				t.Errorf("allocated %d MiB", grew>>20)
+			}
+			if d := time.Since(start); d > 5*time.Second {
+				t.Errorf("took %v", d)
+			}
+		})
+	}
+	for _, name := range []string{"bad-versions", "bad-versions.zip"} {
+		t.Run(name, func(t *testing.T) {
+			inv, err := Read(context.Background(), []string{filepath.Join(dir, name)}, Options{})
+			if err != nil {
+				t.Fatalf("Read: %v", err)
+			}
+			bad := map[string]bool{}
+			for _, p := range inv.Artifacts[0].Packages {
+				if p.VersionError != "" {
+					bad[p.Name] = true
+				}
+			}
+			for _, n := range []string{"weird", "numeric"} {
+				if !bad[n] {
+					t.Errorf("package %s should carry a version error; packages: %+v", n, inv.Artifacts[0].Packages)
+				}
+			}
+			var msgs []string
+			for _, w := range inv.Warnings {
+				msgs = append(msgs, w.Message)
+			}
+			sort.Strings(msgs)
+			if len(msgs) < 3 { // weird, numeric, and the application's own version
+				t.Errorf("want a warning per bad version, got %q", msgs)
+			}
+		})
+	}
+}

@@ -1,0 +1,456 @@
+package lockfiles
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"debug/buildinfo"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/fnguard/fnguard/internal/ecosystem"
+	"github.com/fnguard/fnguard/lockfiles/categories"
+)
+
+// Options configure one inventory run.
+type Options struct {
+	// Layers are layer zips attached to the first path, a function: the
+	// function is /var/task and the layers are /opt, as Lambda runs them.
+	Layers []string
+	// Limits bound each artifact; the zero value means DefaultLimits.
+	Limits Limits
+	// SBOM reads an existing SBOM given as input. The sbom package provides
+	// it; it is injected so the inventory does not depend on the SBOM writer.
+	SBOM SBOMReader
+	// AllowEmpty accepts an artifact that contains code but yields no
+	// packages; by default that is an error, because a silent zero is
+	// indistinguishable from a scanner that looked in the wrong place.
+	AllowEmpty bool
+}
+
+// SBOMReader recognises and decodes an existing SBOM.
+type SBOMReader interface {
+	Sniff(data []byte) (format string, ok bool)
+	Decode(data []byte, path string) (*Artifact, error)
+}
+
+// Read inventories every input. The first error stops the run: an inventory
+// with a hole in it must not be reported as if it were whole.
+func Read(ctx context.Context, paths []string, opts Options) (*Inventory, error) {
+	if opts.Limits == (Limits{}) {
+		opts.Limits = DefaultLimits
+	}
+	if len(opts.Layers) > 0 && len(paths) != 1 {
+		return nil, errors.New("--layer attaches layers to one function: give exactly one PATH")
+	}
+	plugins, err := newPlugins()
+	if err != nil {
+		return nil, err
+	}
+	inv := &Inventory{}
+	r := &reader{opts: opts, plugins: plugins, inv: inv}
+	for _, p := range paths {
+		a, err := r.readInput(ctx, p, "")
+		if err != nil {
+			return nil, err
+		}
+		inv.Artifacts = append(inv.Artifacts, a)
+	}
+	for _, l := range opts.Layers {
+		a, err := r.readInput(ctx, l, KindLayer)
+		if err != nil {
+			return nil, err
+		}
+		a.Parent = paths[0]
+		inv.Artifacts = append(inv.Artifacts, a)
+	}
+	return inv, nil
+}
+
+type reader struct {
+	opts    Options
+	plugins []plugin
+	inv     *Inventory
+}
+
+func (r *reader) warn(artifact string) func(member, msg string) {
+	return func(member, msg string) {
+		r.inv.Warnings = append(r.inv.Warnings, Warning{Artifact: artifact, Location: member, Message: msg})
+	}
+}
+
+// inputErr makes any error from reading one input name that input.
+func inputErr(p string, err error) error {
+	var ie *InputError
+	if errors.As(err, &ie) {
+		return err
+	}
+	var me *memberErr
+	if errors.As(err, &me) {
+		return &InputError{Path: p, Member: me.member, Msg: me.err.Error(), Err: err}
+	}
+	return &InputError{Path: p, Msg: err.Error(), Err: err}
+}
+
+var zipMagic = [][]byte{[]byte("PK\x03\x04"), []byte("PK\x05\x06"), []byte("PK\x07\x08")}
+
+func isZip(head []byte) bool {
+	for _, m := range zipMagic {
+		if bytes.HasPrefix(head, m) {
+			return true
+		}
+	}
+	return false
+}
+
+func (r *reader) readInput(ctx context.Context, p, forceKind string) (*Artifact, error) {
+	st, err := os.Stat(p)
+	if err != nil {
+		return nil, inputErr(p, fmt.Errorf("cannot read: %w", errors.Unwrap(err)))
+	}
+	b := &budget{limits: r.opts.Limits}
+	a := &Artifact{Path: p, Complete: true}
+	var v *vfs
+	switch {
+	case st.IsDir():
+		a.Kind = KindDirectory
+		if v, err = dirVFS(p, b, r.warn(p)); err != nil {
+			return nil, inputErr(p, err)
+		}
+	default:
+		f, err := os.Open(p)
+		if err != nil {
+			return nil, inputErr(p, fmt.Errorf("cannot read: %w", errors.Unwrap(err)))
+		}
+		defer f.Close()
+		head := make([]byte, 4096)
+		n, _ := io.ReadFull(f, head)
+		head = head[:n]
+		switch {
+		case isZip(head) && !isNestedArchive(p):
+			t, err := openZip(f, st.Size(), b, "")
+			if err != nil {
+				return nil, inputErr(p, err)
+			}
+			v = zipVFS(t, b)
+			a.Kind = zipKind(v)
+		case r.opts.SBOM != nil && sniffSBOM(r.opts.SBOM, head):
+			data, err := readAllLimited(f, b)
+			if err != nil {
+				return nil, inputErr(p, err)
+			}
+			sa, err := r.opts.SBOM.Decode(data, p)
+			if err != nil {
+				return nil, inputErr(p, err)
+			}
+			sa.Path, sa.Kind = p, KindSBOM
+			for _, pkg := range sa.Packages {
+				pkg.Artifact = p
+				r.finishPackage(pkg, p)
+			}
+			return sa, nil
+		case strings.EqualFold(filepath.Ext(p), ".zip"):
+			return nil, inputErr(p, errors.New("not a zip file (content does not start with a zip signature)"))
+		default:
+			data, err := readAllLimited(f, b)
+			if err != nil {
+				return nil, inputErr(p, err)
+			}
+			base := filepath.Base(p)
+			v = singleFileVFS(base, data, fileInfo{name: base, size: int64(len(data)), mode: st.Mode()}, b)
+			a.Kind = KindLockfile
+			if looksExecutable(head) || isNestedArchive(p) {
+				a.Kind = KindFunction
+			}
+		}
+	}
+	if forceKind != "" {
+		if a.Kind != KindFunction && a.Kind != KindLayer {
+			return nil, inputErr(p, errors.New("a layer must be a zip file"))
+		}
+		a.Kind = forceKind
+	}
+	if err := r.inventory(ctx, a, v); err != nil {
+		return nil, inputErr(p, err)
+	}
+	return a, nil
+}
+
+func sniffSBOM(s SBOMReader, head []byte) bool {
+	_, ok := s.Sniff(head)
+	return ok
+}
+
+func readAllLimited(rd io.Reader, b *budget) ([]byte, error) {
+	return io.ReadAll(&limitedReader{r: rd, left: b.limits.MaxEntryBytes, budget: b})
+}
+
+// layerRoots are the folders Lambda adds to a runtime's search path from
+// /opt; a zip holding only these is a layer.
+var layerRoots = map[string]bool{"nodejs": true, "python": true, "java": true, "ruby": true, "bin": true, "lib": true, "etc": true, "share": true, "extensions": true}
+
+func zipKind(v *vfs) string {
+	for _, n := range v.names {
+		top, _, nested := strings.Cut(n, "/")
+		if !nested || !layerRoots[top] {
+			return KindFunction
+		}
+	}
+	return KindLayer
+}
+
+func (r *reader) inventory(ctx context.Context, a *Artifact, v *vfs) error {
+	warn := r.warn(a.Path)
+	founds, err := extractAll(ctx, v, r.plugins, warn)
+	if err != nil {
+		return err
+	}
+	m := newMerger(a.Path)
+	for _, f := range founds {
+		m.add(f)
+	}
+	if err := r.findComposer(v, m); err != nil {
+		return err
+	}
+	a.Runtime = detectRuntime(v, founds)
+	a.Component = r.component(v, a, m)
+	a.Packages = m.packages()
+	for _, p := range a.Packages {
+		r.finishPackage(p, a.Path)
+	}
+	if err := r.addEdges(v, a); err != nil {
+		return err
+	}
+	if err := r.hashJars(v, a); err != nil {
+		return err
+	}
+	if len(a.Packages) == 0 && !r.opts.AllowEmpty {
+		if len(v.names) == 0 && v.links == 0 {
+			return errors.New("empty: nothing to scan")
+		}
+		return fmt.Errorf("contains %d files but no packages were found (looked for npm, PyPI, Maven, Go, RubyGems, NuGet, Packagist and crates.io lockfiles, installed-package manifests, jars and Go/Rust binaries); use --allow-empty if this artifact really has no dependencies", len(v.names))
+	}
+	return nil
+}
+
+// finishPackage validates the version and attaches categories.
+func (r *reader) finishPackage(p *Package, artifact string) {
+	p.Artifact = artifact
+	if p.PURL == "" {
+		p.PURL = PURL(p.Ecosystem, p.Name, p.Version)
+	}
+	if p.VersionError == "" {
+		if err := ValidateVersion(p.Ecosystem, p.Version); err != nil {
+			p.VersionError = err.Error()
+		}
+	}
+	if p.VersionError != "" {
+		loc := ""
+		if len(p.Locations) > 0 {
+			loc = p.Locations[0]
+		}
+		r.inv.Warnings = append(r.inv.Warnings, Warning{Artifact: artifact, Location: loc,
+			Message: fmt.Sprintf("%s package %s: unparseable version %q: %s", p.Ecosystem, p.Name, truncate(p.Version, 80), p.VersionError)})
+	}
+	p.Categories = categories.Lookup(p.Ecosystem, p.Name)
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}
+
+// hashJars records the SHA-256 of every jar that is a package, nested ones
+// included, so an SBOM consumer can tell two builds of one version apart.
+func (r *reader) hashJars(v *vfs, a *Artifact) error {
+	hashes := map[string]string{}
+	for _, p := range a.Packages {
+		for _, loc := range p.Locations {
+			jar := innermostArchive(loc)
+			if jar == "" {
+				continue
+			}
+			h, ok := hashes[jar]
+			if !ok {
+				data, err := readChain(v, jar)
+				if err != nil {
+					return err
+				}
+				sum := sha256.Sum256(data)
+				h = hex.EncodeToString(sum[:])
+				hashes[jar] = h
+			}
+			if p.Hashes == nil {
+				p.Hashes = map[string]string{}
+			}
+			p.Hashes["SHA-256"] = h
+			break
+		}
+	}
+	return nil
+}
+
+// innermostArchive returns the chain up to the last archive in a location:
+// "a.jar!/b.jar!/META-INF/x" -> "a.jar!/b.jar".
+func innermostArchive(loc string) string {
+	i := strings.LastIndex(loc, "!/")
+	if i < 0 {
+		if isNestedArchive(loc) {
+			return loc
+		}
+		return ""
+	}
+	return loc[:i]
+}
+
+func readChain(v *vfs, chain string) ([]byte, error) {
+	parts := strings.Split(chain, "!/")
+	data, err := v.readFile(parts[0])
+	if err != nil {
+		return nil, &memberErr{parts[0], err}
+	}
+	for i := 1; i < len(parts); i++ {
+		t, err := openZip(bytes.NewReader(data), int64(len(data)), v.budget, strings.Join(parts[:i], "!/")+"!/")
+		if err != nil {
+			return nil, err
+		}
+		m, ok := t.files[parts[i]]
+		if !ok {
+			return nil, &memberErr{strings.Join(parts[:i+1], "!/"), fs.ErrNotExist}
+		}
+		if data, err = m.read(v.budget); err != nil {
+			return nil, &memberErr{strings.Join(parts[:i+1], "!/"), err}
+		}
+	}
+	return data, nil
+}
+
+// detectRuntime names the Lambda runtime from what the artifact holds
+// outside its dependency folders: a node function may carry a .py helper in
+// node_modules, but its own handler is JavaScript.
+func detectRuntime(v *vfs, founds []found) string {
+	for _, f := range founds {
+		if f.plugin == "go/binary" && f.pkg != nil && (f.pkg.Name == "go" || f.pkg.Name == "stdlib") {
+			return "go"
+		}
+	}
+	has := map[string]bool{}
+	for _, n := range v.names {
+		top, _, _ := strings.Cut(n, "/")
+		switch top {
+		case "nodejs":
+			has["nodejs"] = true
+		case "python":
+			has["python"] = true
+		case "java":
+			has["java"] = true
+		case "ruby":
+			has["ruby"] = true
+		}
+		if path.Base(n) == "bootstrap" {
+			has["provided"] = true
+		}
+		if strings.HasSuffix(n, ".deps.json") || strings.HasSuffix(n, ".runtimeconfig.json") {
+			has["dotnet"] = true
+		}
+		if inOwnedDir(n) || strings.Contains(n, ".dist-info/") || strings.Contains(n, ".egg-info/") {
+			if strings.HasPrefix(n, "node_modules/") {
+				has["nodejs"] = true
+			}
+			if strings.Contains(n, "/gems/") {
+				has["ruby"] = true
+			}
+			continue
+		}
+		switch strings.ToLower(path.Ext(n)) {
+		case ".js", ".mjs", ".cjs":
+			has["nodejs"] = true
+		case ".py":
+			has["python"] = true
+		case ".class", ".jar":
+			has["java"] = true
+		case ".rb":
+			has["ruby"] = true
+		case ".dll":
+			has["dotnet"] = true
+		}
+		switch path.Base(n) {
+		case "package.json":
+			has["nodejs"] = true
+		case "requirements.txt":
+			has["python"] = true
+		case "Gemfile", "Gemfile.lock":
+			has["ruby"] = true
+		}
+	}
+	for _, rt := range []string{"java", "dotnet", "python", "ruby", "nodejs", "provided"} {
+		if has[rt] {
+			return rt
+		}
+	}
+	return ""
+}
+
+// component finds the artifact's own application and removes it from the
+// packages: the root package.json, the Go main module.
+func (r *reader) component(v *vfs, a *Artifact, m *merger) *Component {
+	for _, root := range []string{"package.json", "nodejs/package.json"} {
+		data, err := v.readFile(root)
+		if err != nil {
+			continue
+		}
+		pj, perr := parsePackageJSON(data)
+		if perr != nil || pj.Name == "" {
+			continue
+		}
+		c := &Component{Name: pj.Name, Version: pj.Version, PURL: PURL(ecosystem.NPM, pj.Name, pj.Version)}
+		if err := ValidateVersion(ecosystem.NPM, pj.Version); pj.Version != "" && err != nil {
+			r.inv.Warnings = append(r.inv.Warnings, Warning{Artifact: a.Path, Location: root,
+				Message: fmt.Sprintf("application %s: unparseable version %q: %s", truncate(pj.Name, 80), truncate(pj.Version, 80), err)})
+			c.PURL = PURL(ecosystem.NPM, pj.Name, "")
+		}
+		m.drop(ecosystem.NPM, pj.Name, pj.Version, root)
+		return c
+	}
+	for _, n := range v.names {
+		f := m.byPlugin("go/binary", n)
+		if !f {
+			continue
+		}
+		data, err := v.readFile(n)
+		if err != nil {
+			continue
+		}
+		bi, err := buildinfo.Read(bytes.NewReader(data))
+		if err != nil || bi.Main.Path == "" {
+			continue
+		}
+		m.dropName(ecosystem.Go, bi.Main.Path, n)
+		ver := bi.Main.Version
+		if ver == "(devel)" {
+			ver = ""
+		}
+		return &Component{Name: bi.Main.Path, Version: ver, PURL: PURL(ecosystem.Go, bi.Main.Path, ver)}
+	}
+	return nil
+}
+
+// sortedKeys is a small helper for deterministic output.
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}

@@ -1,0 +1,261 @@
+package lockfiles
+
+import (
+	"encoding/json"
+	"fmt"
+	"path"
+	"sort"
+	"strings"
+
+	"github.com/fnguard/fnguard/internal/ecosystem"
+)
+
+// packageJSON is the part of a package.json fnguard needs, decoded leniently:
+// installed packages in the wild carry numbers for versions and arrays for
+// dependency maps, and one odd manifest must not hide the rest.
+type packageJSON struct {
+	Name         string
+	Version      string
+	VersionError string
+	License      []string
+	Dependencies []string // names; ranges do not matter once installed
+}
+
+func parsePackageJSON(data []byte) (*packageJSON, error) {
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(data, &raw); err != nil {
+		return nil, jsonError(data, err)
+	}
+	pj := &packageJSON{}
+	_ = json.Unmarshal(raw["name"], &pj.Name)
+	if v, ok := raw["version"]; ok {
+		if err := json.Unmarshal(v, &pj.Version); err != nil {
+			pj.Version = truncate(string(v), 80)
+			pj.VersionError = "version is not a string"
+		}
+	}
+	pj.License = licenseField(raw["license"], raw["licenses"])
+	for _, field := range []string{"dependencies", "optionalDependencies", "peerDependencies"} {
+		var deps map[string]json.RawMessage
+		if json.Unmarshal(raw[field], &deps) == nil {
+			for d := range deps {
+				pj.Dependencies = append(pj.Dependencies, d)
+			}
+		}
+	}
+	sort.Strings(pj.Dependencies)
+	return pj, nil
+}
+
+// licenseField reads the SPDX expression of "license", or the deprecated
+// {"type": ...} object and "licenses" array forms.
+func licenseField(license, licenses json.RawMessage) []string {
+	var s string
+	if json.Unmarshal(license, &s) == nil && s != "" {
+		return []string{s}
+	}
+	var obj struct{ Type string }
+	if json.Unmarshal(license, &obj) == nil && obj.Type != "" {
+		return []string{obj.Type}
+	}
+	var arr []struct{ Type string }
+	if json.Unmarshal(licenses, &arr) == nil {
+		var out []string
+		for _, l := range arr {
+			if l.Type != "" {
+				out = append(out, l.Type)
+			}
+		}
+		return out
+	}
+	return nil
+}
+
+// jsonError turns a decode error into one naming the line and column.
+func jsonError(data []byte, err error) error {
+	var off int64 = -1
+	switch e := err.(type) {
+	case *json.SyntaxError:
+		off = e.Offset
+	case *json.UnmarshalTypeError:
+		off = e.Offset
+	}
+	if off < 0 {
+		return fmt.Errorf("invalid JSON: %v", err)
+	}
+	line, col := 1, 1
+	for i := int64(0); i < off && i < int64(len(data)); i++ {
+		if data[i] == '\n' {
+			line, col = line+1, 1
+		} else {
+			col++
+		}
+	}
+	return fmt.Errorf("invalid JSON at line %d, column %d: %v", line, col, err)
+}
+
+// tolerate decides what to do when an extractor fails on a file. An
+// installed package.json that is valid JSON with odd values still names a
+// package: it is kept with a version error (never matched as clean) and a
+// warning. Everything else fails the artifact.
+func tolerate(extractor, file string, data []byte, err error, warn func(member, msg string)) (bool, []found) {
+	if extractor != "javascript/packagejson" {
+		return false, nil
+	}
+	pj, perr := parsePackageJSON(data)
+	if perr != nil || pj.Name == "" {
+		return false, nil
+	}
+	return true, []found{{pkg: nil, location: file, plugin: extractor, rank: rankInstalled,
+		lenient: &Package{Ecosystem: ecosystem.NPM, Name: pj.Name, Version: pj.Version, VersionError: pj.VersionError, Licenses: pj.License}}}
+}
+
+// nodePackageDir returns the install directory of a node_modules manifest:
+// "node_modules/a/node_modules/@s/b/package.json" -> ".../@s/b".
+func nodePackageDir(manifest string) string { return path.Dir(manifest) }
+
+// resolveNode finds the package a dependency name resolves to from dir,
+// the way Node does: dir/node_modules/name, then each ancestor's.
+func resolveNode(installed map[string]*Package, dir, name string) *Package {
+	for {
+		if p, ok := installed[path.Join(dir, "node_modules", name)]; ok {
+			return p
+		}
+		if dir == "." || dir == "/" || dir == "" {
+			return nil
+		}
+		// Step out of the enclosing node_modules folder.
+		i := strings.LastIndex(dir, "node_modules")
+		if i < 0 {
+			dir = "."
+			continue
+		}
+		dir = strings.TrimSuffix(dir[:i], "/")
+		if dir == "" {
+			dir = "."
+		}
+	}
+}
+
+// packageLock is the part of package-lock.json v2/v3 that gives edges.
+type packageLock struct {
+	Packages map[string]struct {
+		Name         string            `json:"name"`
+		Version      string            `json:"version"`
+		Dependencies map[string]string `json:"dependencies"`
+		Optional     map[string]string `json:"optionalDependencies"`
+		Peer         map[string]string `json:"peerDependencies"`
+	} `json:"packages"`
+}
+
+// addEdges fills DependsOn for npm packages from installed manifests or,
+// failing those, the lockfile's packages map, both resolved by node_modules
+// nesting; and Component.DependsOn from the root manifest.
+func (r *reader) addEdges(v *vfs, a *Artifact) error {
+	installed := map[string]*Package{} // install dir -> package
+	deps := map[string][]string{}      // install dir -> dependency names
+	byNameVersion := map[string]*Package{}
+	for _, p := range a.Packages {
+		if p.Ecosystem != ecosystem.NPM {
+			continue
+		}
+		byNameVersion[p.Name+"@"+p.Version] = p
+	}
+	for _, p := range a.Packages {
+		if p.Ecosystem != ecosystem.NPM {
+			continue
+		}
+		for _, loc := range p.Locations {
+			if !installedNodePackage(loc) {
+				continue
+			}
+			data, err := v.readFile(loc)
+			if err != nil {
+				return &memberErr{loc, err}
+			}
+			pj, err := parsePackageJSON(data)
+			if err != nil {
+				return &memberErr{loc, err}
+			}
+			dir := nodePackageDir(loc)
+			if len(p.Licenses) == 0 {
+				p.Licenses = pj.License
+			}
+			installed[dir] = p
+			deps[dir] = pj.Dependencies
+		}
+	}
+	// A lockfile describes the same tree when node_modules is not shipped.
+	for _, n := range v.names {
+		base := path.Base(n)
+		if (base != "package-lock.json" && base != "npm-shrinkwrap.json") || !projectFile(n) {
+			continue
+		}
+		data, err := v.readFile(n)
+		if err != nil {
+			return &memberErr{n, err}
+		}
+		var lock packageLock
+		if err := json.Unmarshal(data, &lock); err != nil {
+			continue // the extractor already judged this file
+		}
+		root := path.Dir(n)
+		for k, e := range lock.Packages {
+			if k == "" || !strings.Contains(k, "node_modules/") {
+				continue
+			}
+			dir := path.Join(root, k)
+			if _, ok := installed[dir]; ok {
+				continue
+			}
+			name := e.Name
+			if name == "" {
+				name = k[strings.LastIndex(k, "node_modules/")+len("node_modules/"):]
+			}
+			p := byNameVersion[name+"@"+e.Version]
+			if p == nil {
+				continue
+			}
+			installed[dir] = p
+			for _, m := range []map[string]string{e.Dependencies, e.Optional, e.Peer} {
+				for d := range m {
+					deps[dir] = append(deps[dir], d)
+				}
+			}
+		}
+	}
+	for dir, names := range deps {
+		p := installed[dir]
+		seen := map[string]bool{}
+		for _, d := range p.DependsOn {
+			seen[d] = true
+		}
+		for _, name := range names {
+			if t := resolveNode(installed, dir, name); t != nil && t != p && !seen[t.PURL] {
+				seen[t.PURL] = true
+				p.DependsOn = append(p.DependsOn, t.PURL)
+			}
+		}
+		sort.Strings(p.DependsOn)
+	}
+	if a.Component != nil {
+		for _, root := range []string{"package.json", "nodejs/package.json"} {
+			data, err := v.readFile(root)
+			if err != nil {
+				continue
+			}
+			pj, err := parsePackageJSON(data)
+			if err != nil {
+				continue
+			}
+			for _, name := range pj.Dependencies {
+				if t := resolveNode(installed, path.Dir(root), name); t != nil {
+					a.Component.DependsOn = append(a.Component.DependsOn, t.PURL)
+				}
+			}
+			sort.Strings(a.Component.DependsOn)
+			break
+		}
+	}
+	return nil
+}

@@ -1,0 +1,119 @@
+package lockfiles
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"unicode"
+
+	"github.com/google/osv-scalibr/semantic"
+	"github.com/package-url/packageurl-go"
+	"golang.org/x/mod/semver"
+
+	"github.com/fnguard/fnguard/internal/ecosystem"
+)
+
+// PURL builds the canonical package-url of a package: no qualifiers (scalibr
+// adds a non-standard ?source=), names split into namespace where the purl
+// spec says so.
+func PURL(eco, name, version string) string {
+	typ := ecosystem.PURLType(eco)
+	if typ == "" || name == "" {
+		return ""
+	}
+	ns, n := "", name
+	switch eco {
+	case ecosystem.Maven:
+		if g, a, ok := strings.Cut(name, ":"); ok {
+			ns, n = g, a
+		}
+	case ecosystem.NPM:
+		if strings.HasPrefix(name, "@") {
+			if s, rest, ok := strings.Cut(name, "/"); ok {
+				ns, n = s, rest
+			}
+		}
+	case ecosystem.PyPI:
+		// The purl spec lowercases PyPI names and writes "_" as "-".
+		n = ecosystem.NormalizeName(eco, name)
+	case ecosystem.Go, ecosystem.Packagist:
+		if i := strings.LastIndex(name, "/"); i >= 0 {
+			ns, n = name[:i], name[i+1:]
+		}
+		if eco == ecosystem.Packagist {
+			ns, n = strings.ToLower(ns), strings.ToLower(n)
+		}
+	}
+	return packageurl.NewPackageURL(typ, ns, n, version, nil, "").ToString()
+}
+
+// ParsePURL reads a purl into an OSV ecosystem, name and version.
+func ParsePURL(s string) (eco, name, version string, err error) {
+	p, err := packageurl.FromString(s)
+	if err != nil {
+		return "", "", "", fmt.Errorf("invalid purl %q: %w", s, err)
+	}
+	eco = ecosystem.FromPURLType(p.Type)
+	if eco == "" {
+		return "", "", "", fmt.Errorf("purl %q: type %q is not an ecosystem fnguard knows", s, p.Type)
+	}
+	name = p.Name
+	if p.Namespace != "" {
+		sep := "/"
+		if eco == ecosystem.Maven {
+			sep = ":"
+		}
+		name = p.Namespace + sep + p.Name
+	}
+	return eco, name, p.Version, nil
+}
+
+// npm's semver: numeric identifiers fit a JavaScript safe integer and the
+// whole version is at most 256 characters (node-semver's MAX_LENGTH).
+var npmSemver = regexp.MustCompile(`^v?(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$`)
+
+const maxSafeInteger = 1<<53 - 1
+
+// ValidateVersion reports why a version cannot be compared in its
+// ecosystem. Such a package is never treated as clean downstream.
+func ValidateVersion(eco, v string) error {
+	if v == "" {
+		return errors.New("no version")
+	}
+	if len(v) > 256 {
+		return fmt.Errorf("longer than 256 characters")
+	}
+	for _, r := range v {
+		if unicode.IsControl(r) || unicode.IsSpace(r) {
+			return errors.New("contains control or space characters")
+		}
+	}
+	switch eco {
+	case ecosystem.NPM, ecosystem.CratesIO:
+		m := npmSemver.FindStringSubmatch(v)
+		if m == nil {
+			return errors.New("not a semantic version")
+		}
+		for _, part := range m[1:4] {
+			if n, err := strconv.ParseUint(part, 10, 64); err != nil || n > maxSafeInteger {
+				return fmt.Errorf("version number %s is too large", truncate(part, 40))
+			}
+		}
+		return nil
+	case ecosystem.Go:
+		gv := v
+		if !strings.HasPrefix(gv, "v") {
+			gv = "v" + gv
+		}
+		if !semver.IsValid(gv) {
+			return errors.New("not a Go module version")
+		}
+		return nil
+	}
+	if _, err := semantic.Parse(v, eco); err != nil {
+		return err
+	}
+	return nil
+}

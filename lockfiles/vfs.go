@@ -1,0 +1,225 @@
+package lockfiles
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+)
+
+// vfs is one artifact's files, whether they live in a zip (read in place,
+// never unpacked) or in a folder. Extractors see it as an fs.FS; every read
+// goes through the artifact's budget.
+type vfs struct {
+	files  map[string]*vfile
+	dirs   map[string][]fs.DirEntry
+	names  []string // regular files, sorted
+	budget *budget
+	// links are symbolic links that stayed inside the package: skipped, but
+	// counted so a folder of only links is not mistaken for an empty one.
+	links int
+}
+
+type vfile struct {
+	name string
+	info fs.FileInfo
+	read func() ([]byte, error)
+}
+
+func (v *vfs) readFile(name string) ([]byte, error) {
+	f, ok := v.files[name]
+	if !ok {
+		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
+	}
+	return f.read()
+}
+
+// zipVFS presents one archive level.
+func zipVFS(t *zipTree, b *budget) *vfs {
+	v := &vfs{files: make(map[string]*vfile, len(t.files)), dirs: t.dirs, names: t.names, budget: b}
+	for name, m := range t.files {
+		m := m
+		v.files[name] = &vfile{name: name, info: memberInfo{m}, read: func() ([]byte, error) { return m.read(b) }}
+	}
+	return v
+}
+
+// dirVFS walks a folder without following links. A link that leaves the
+// folder is reported as a warning, not followed: a source checkout may link
+// to shared files, but nothing outside the folder is part of what it ships.
+func dirVFS(root string, b *budget, warn func(member, msg string)) (*vfs, error) {
+	v := &vfs{files: map[string]*vfile{}, dirs: map[string][]fs.DirEntry{".": nil}, budget: b}
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(root, p)
+		if err != nil {
+			return err
+		}
+		rel = filepath.ToSlash(rel)
+		if rel == "." {
+			return nil
+		}
+		if err := b.addEntries(1); err != nil {
+			return err
+		}
+		switch {
+		case d.IsDir():
+			if d.Name() == ".git" {
+				return filepath.SkipDir
+			}
+			v.dirs[rel] = v.dirs[rel]
+			parent := path.Dir(rel)
+			v.dirs[parent] = append(v.dirs[parent], dirEntry(d.Name()))
+		case d.Type()&fs.ModeSymlink != 0:
+			target, err := os.Readlink(p)
+			if err == nil && !linkStaysInside(rel, filepath.ToSlash(target)) {
+				warn(rel, fmt.Sprintf("link to %q leaves the folder: not followed", target))
+			}
+			v.links++
+		case d.Type().IsRegular():
+			info, err := d.Info()
+			if err != nil {
+				return err
+			}
+			full := p
+			f := &vfile{name: rel, info: info, read: func() ([]byte, error) { return readRealFile(full, b) }}
+			v.files[rel] = f
+			v.names = append(v.names, rel)
+			parent := path.Dir(rel)
+			v.dirs[parent] = append(v.dirs[parent], fs.FileInfoToDirEntry(info))
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	sort.Strings(v.names)
+	for d, ents := range v.dirs {
+		sort.Slice(ents, func(i, j int) bool { return ents[i].Name() < ents[j].Name() })
+		v.dirs[d] = ents
+	}
+	return v, nil
+}
+
+func readRealFile(p string, b *budget) ([]byte, error) {
+	f, err := os.Open(p)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return io.ReadAll(&limitedReader{r: f, left: b.limits.MaxEntryBytes, budget: b})
+}
+
+// singleFileVFS holds one file given on the command line (a lockfile or a
+// binary), so the same extractors read it.
+func singleFileVFS(name string, data []byte, info fs.FileInfo, b *budget) *vfs {
+	v := &vfs{files: map[string]*vfile{}, dirs: map[string][]fs.DirEntry{}, budget: b}
+	f := &vfile{name: name, info: info, read: func() ([]byte, error) { return data, nil }}
+	v.files[name] = f
+	v.names = []string{name}
+	v.dirs["."] = []fs.DirEntry{fs.FileInfoToDirEntry(info)}
+	return v
+}
+
+// The fs.FS, fs.ReadDirFS and fs.StatFS that scalibr's extractors need.
+
+func (v *vfs) Open(name string) (fs.File, error) {
+	name = cleanFSName(name)
+	if f, ok := v.files[name]; ok {
+		data, err := f.read()
+		if err != nil {
+			return nil, &fs.PathError{Op: "open", Path: name, Err: err}
+		}
+		return &openFile{Reader: bytes.NewReader(data), info: f.info}, nil
+	}
+	if ents, ok := v.dirs[name]; ok {
+		return &openDir{name: name, ents: ents}, nil
+	}
+	return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
+}
+
+func (v *vfs) ReadDir(name string) ([]fs.DirEntry, error) {
+	name = cleanFSName(name)
+	ents, ok := v.dirs[name]
+	if !ok {
+		return nil, &fs.PathError{Op: "readdir", Path: name, Err: fs.ErrNotExist}
+	}
+	return append([]fs.DirEntry(nil), ents...), nil
+}
+
+func (v *vfs) Stat(name string) (fs.FileInfo, error) {
+	name = cleanFSName(name)
+	if f, ok := v.files[name]; ok {
+		return f.info, nil
+	}
+	if _, ok := v.dirs[name]; ok {
+		return dirInfo(name), nil
+	}
+	return nil, &fs.PathError{Op: "stat", Path: name, Err: fs.ErrNotExist}
+}
+
+func cleanFSName(name string) string {
+	name = strings.TrimPrefix(filepath.ToSlash(name), "/")
+	if name == "" {
+		return "."
+	}
+	return path.Clean(name)
+}
+
+// openFile implements io.ReaderAt and io.Seeker, which scalibr requires of
+// every opened file (Go binaries and jars are read at random offsets).
+type openFile struct {
+	*bytes.Reader
+	info fs.FileInfo
+}
+
+func (f *openFile) Stat() (fs.FileInfo, error) { return f.info, nil }
+func (f *openFile) Close() error               { return nil }
+
+type openDir struct {
+	name string
+	ents []fs.DirEntry
+	pos  int
+}
+
+func (d *openDir) Stat() (fs.FileInfo, error) { return dirInfo(d.name), nil }
+func (d *openDir) Close() error               { return nil }
+func (d *openDir) Read([]byte) (int, error) {
+	return 0, &fs.PathError{Op: "read", Path: d.name, Err: errors.New("is a directory")}
+}
+func (d *openDir) ReadDir(n int) ([]fs.DirEntry, error) {
+	rest := d.ents[d.pos:]
+	if n <= 0 {
+		d.pos = len(d.ents)
+		return append([]fs.DirEntry(nil), rest...), nil
+	}
+	if len(rest) == 0 {
+		return nil, io.EOF
+	}
+	n = min(n, len(rest))
+	d.pos += n
+	return append([]fs.DirEntry(nil), rest[:n]...), nil
+}
+
+// fileInfo describes a file given directly, whose real info we have.
+type fileInfo struct {
+	name string
+	size int64
+	mode fs.FileMode
+}
+
+func (i fileInfo) Name() string       { return i.name }
+func (i fileInfo) Size() int64        { return i.size }
+func (i fileInfo) Mode() fs.FileMode  { return i.mode }
+func (i fileInfo) ModTime() time.Time { return time.Time{} }
+func (i fileInfo) IsDir() bool        { return false }
+func (i fileInfo) Sys() any           { return nil }
