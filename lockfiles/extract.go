@@ -3,7 +3,6 @@ package lockfiles
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io/fs"
 	"path"
@@ -254,7 +253,12 @@ func extractAll(ctx context.Context, v *vfs, plugins []plugin, warn func(member,
 					out = append(out, fallback...)
 					continue
 				}
-				return nil, &memberErr{name, fmt.Errorf("%s: %w", pl.ex.Name(), errors.Unwrap(err))}
+				if strings.HasSuffix(name, ".json") {
+					if jerr := jsonSyntax(data); jerr != nil {
+						return nil, &memberErr{name, jerr}
+					}
+				}
+				return nil, &memberErr{name, fmt.Errorf("%s: %w", pl.ex.Name(), err)}
 			}
 			for _, p := range inv.Packages {
 				out = append(out, found{pkg: p, rank: pl.rank, location: evidencePath(p, name), plugin: pl.ex.Name()})

@@ -1,8 +1,11 @@
 package lockfiles
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"path"
 	"sort"
 	"strings"
@@ -71,6 +74,40 @@ func licenseField(license, licenses json.RawMessage) []string {
 	return nil
 }
 
+// jsonSyntax reports where a JSON document stops being valid, which
+// extractors' own errors ("unexpected end of JSON input") do not say.
+func jsonSyntax(data []byte) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	var v any
+	err := dec.Decode(&v)
+	if err == nil {
+		if _, extra := dec.Token(); extra == io.EOF {
+			return nil
+		}
+		err = errors.New("data after the top-level value")
+	}
+	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
+		return fmt.Errorf("invalid JSON: truncated at %s (unexpected end of input)", lineCol(data, int64(len(data))))
+	}
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		return fmt.Errorf("invalid JSON at %s: %v", lineCol(data, se.Offset), err)
+	}
+	return fmt.Errorf("invalid JSON at %s: %v", lineCol(data, dec.InputOffset()), err)
+}
+
+func lineCol(data []byte, off int64) string {
+	line, col := 1, 1
+	for i := int64(0); i < off && i < int64(len(data)); i++ {
+		if data[i] == '\n' {
+			line, col = line+1, 1
+		} else {
+			col++
+		}
+	}
+	return fmt.Sprintf("line %d, column %d", line, col)
+}
+
 // jsonError turns a decode error into one naming the line and column.
 func jsonError(data []byte, err error) error {
 	var off int64 = -1
@@ -81,17 +118,9 @@ func jsonError(data []byte, err error) error {
 		off = e.Offset
 	}
 	if off < 0 {
-		return fmt.Errorf("invalid JSON: %v", err)
+		return jsonSyntax(data)
 	}
-	line, col := 1, 1
-	for i := int64(0); i < off && i < int64(len(data)); i++ {
-		if data[i] == '\n' {
-			line, col = line+1, 1
-		} else {
-			col++
-		}
-	}
-	return fmt.Errorf("invalid JSON at line %d, column %d: %v", line, col, err)
+	return fmt.Errorf("invalid JSON at %s: %v", lineCol(data, off), err)
 }
 
 // tolerate decides what to do when an extractor fails on a file. An
