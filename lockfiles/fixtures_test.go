@@ -184,3 +184,21 @@ func TestBadFixtures(t *testing.T) {
 		})
 	}
 }
+
+// TestSingleLockfile reads lockfiles given directly, larger than the bytes
+// sniffed to recognise them, against what osv-scanner saw in them.
+func TestSingleLockfile(t *testing.T) {
+	dir := sharedDir(t, "reference")
+	for file, want := range map[string]int{
+		"npm-a/package-lock.json": 53,
+	} {
+		inv, err := Read(context.Background(), []string{filepath.Join(dir, file)}, Options{})
+		if err != nil {
+			t.Fatalf("%s: %v", file, err)
+		}
+		a := inv.Artifacts[0]
+		if a.Kind != KindLockfile || len(a.Packages) != want {
+			t.Errorf("%s: kind %s, %d packages, want lockfile with %d", file, a.Kind, len(a.Packages), want)
+		}
+	}
+}

@@ -39,7 +39,7 @@ type Options struct {
 // SBOMReader recognises and decodes an existing SBOM.
 type SBOMReader interface {
 	Sniff(data []byte) (format string, ok bool)
-	Decode(data []byte, path string) (*Artifact, error)
+	Decode(data []byte, path string) (*Artifact, []Warning, error)
 }
 
 // Read inventories every input. The first error stops the run: an inventory
@@ -134,6 +134,9 @@ func (r *reader) readInput(ctx context.Context, p, forceKind string) (*Artifact,
 		head := make([]byte, 4096)
 		n, _ := io.ReadFull(f, head)
 		head = head[:n]
+		if _, err := f.Seek(0, io.SeekStart); err != nil {
+			return nil, inputErr(p, err)
+		}
 		switch {
 		case isZip(head) && !isNestedArchive(p):
 			t, err := openZip(f, st.Size(), b, "")
@@ -147,10 +150,11 @@ func (r *reader) readInput(ctx context.Context, p, forceKind string) (*Artifact,
 			if err != nil {
 				return nil, inputErr(p, err)
 			}
-			sa, err := r.opts.SBOM.Decode(data, p)
+			sa, warnings, err := r.opts.SBOM.Decode(data, p)
 			if err != nil {
 				return nil, inputErr(p, err)
 			}
+			r.inv.Warnings = append(r.inv.Warnings, warnings...)
 			sa.Path, sa.Kind = p, KindSBOM
 			for _, pkg := range sa.Packages {
 				pkg.Artifact = p
