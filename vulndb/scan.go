@@ -1,0 +1,227 @@
+package vulndb
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/fnguard/fnguard/internal/ecosystem"
+	"github.com/fnguard/fnguard/lockfiles"
+	"github.com/fnguard/fnguard/vulndb/osv"
+)
+
+// Result is one scan: the inventory, the advisories that affect it, and the
+// packages that could not be checked. A package in Unchecked is never clean.
+type Result struct {
+	Inventory *lockfiles.Inventory
+	Findings  []*Finding
+	Unchecked []Unchecked
+	Fixes     []Fix
+	Database  DatabaseInfo
+}
+
+// Finding is one advisory (aliases folded) affecting one package of one
+// artifact.
+type Finding struct {
+	osv.Finding
+	Package *lockfiles.Package
+	// Reachable is set for Go binaries by symbol analysis: true when a
+	// vulnerable symbol is linked, false when the module is but none of its
+	// vulnerable symbols are, nil when it cannot be told (ReachReason says
+	// why) or was not analysed.
+	Reachable   *bool
+	ReachReason string
+	ReachLevel  string
+}
+
+// Unchecked is a package whose version could not be compared.
+type Unchecked struct {
+	Package *lockfiles.Package
+	Reason  string
+}
+
+// Fix is the smallest upgrade that clears every advisory of a package.
+type Fix struct {
+	Package *lockfiles.Package
+	Version string   // "" when no single version clears them all
+	Clears  []string // the finding IDs it clears
+}
+
+// DatabaseInfo says what the scan was matched against.
+type DatabaseInfo struct {
+	Path       string
+	Updated    time.Time
+	Ecosystems map[string]EcosystemStatus
+}
+
+// ErrEcosystemMissing means the inventory holds packages of an ecosystem the
+// database has no advisories for: matching them would look clean and not be.
+var ErrEcosystemMissing = errors.New("advisory database lacks an ecosystem")
+
+// Scan matches every package of the inventory against the database. It
+// reads only the records of the packages it matches.
+func Scan(ctx context.Context, db *DB, inv *lockfiles.Inventory) (*Result, error) {
+	st, err := db.Status()
+	if err != nil {
+		return nil, err
+	}
+	res := &Result{Inventory: inv, Database: DatabaseInfo{Path: st.Path, Updated: st.Updated, Ecosystems: map[string]EcosystemStatus{}}}
+	for _, e := range st.Ecosystems {
+		res.Database.Ecosystems[e.Name] = e
+	}
+	var missing []string
+	for _, a := range inv.Artifacts {
+		for _, p := range a.Packages {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+			if _, ok := st.Ecosystem(p.Ecosystem); !ok {
+				if !containsStr(missing, p.Ecosystem) {
+					missing = append(missing, p.Ecosystem)
+				}
+				continue
+			}
+			if err := res.matchPackage(db, p); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if len(missing) > 0 {
+		sort.Strings(missing)
+		return nil, fmt.Errorf("%w: %s has no advisories for %s (run: fnguard db update --ecosystems %s)",
+			ErrEcosystemMissing, st.Path, strings.Join(missing, ", "), strings.Join(missing, ","))
+	}
+	sortFindings(res.Findings)
+	return res, nil
+}
+
+func (res *Result) matchPackage(db *DB, p *lockfiles.Package) error {
+	records, err := db.Records(p.Ecosystem, p.Name)
+	if err != nil {
+		return err
+	}
+	version := p.Version
+	if p.Ecosystem == ecosystem.Go && p.Name != "stdlib" {
+		version = strings.TrimPrefix(version, "v")
+	}
+	var found []osv.Finding
+	if p.VersionError != "" {
+		res.Unchecked = append(res.Unchecked, Unchecked{Package: p, Reason: p.VersionError})
+		found = allVersionFindings(records, p)
+	} else {
+		found, err = osv.MatchPackage(records, p.Ecosystem, p.Name, version)
+		if errors.Is(err, osv.ErrUnparseableVersion) {
+			res.Unchecked = append(res.Unchecked, Unchecked{Package: p, Reason: err.Error()})
+			found = allVersionFindings(records, p)
+		} else if err != nil {
+			return fmt.Errorf("matching %s %s@%s: %w", p.Ecosystem, p.Name, p.Version, err)
+		}
+	}
+	if len(found) == 0 {
+		return nil
+	}
+	ids := make([]string, 0, len(found))
+	var matched []*osv.Record
+	for _, f := range found {
+		res.Findings = append(res.Findings, &Finding{Finding: f, Package: p})
+		ids = append(ids, f.ID)
+		matched = append(matched, f.Records...)
+	}
+	fix := Fix{Package: p, Clears: ids}
+	if p.VersionError == "" {
+		if v, ok := osv.ClearingVersion(matched, p.Ecosystem, p.Name, version); ok {
+			if p.Ecosystem == ecosystem.Go && p.Name != "stdlib" && !strings.HasPrefix(v, "v") {
+				v = "v" + v
+			}
+			fix.Version = v
+		}
+	}
+	res.Fixes = append(res.Fixes, fix)
+	return nil
+}
+
+// allVersionFindings are the advisories that hold whatever the version is:
+// an unparseable version cannot be placed in a range, but a record that
+// covers every version of the name (most malicious-package records) still
+// applies to it.
+func allVersionFindings(records []*osv.Record, p *lockfiles.Package) []osv.Finding {
+	var out []osv.Finding
+	for _, r := range records {
+		if r.IsWithdrawn() || !coversEveryVersion(r, p.Ecosystem, p.Name) {
+			continue
+		}
+		// Match at a version every range contains, to reuse severity and
+		// grouping; "0" is below every real version in every ecosystem.
+		fs, err := osv.MatchPackage([]*osv.Record{r}, p.Ecosystem, p.Name, lowestVersion(p.Ecosystem))
+		if err == nil {
+			out = append(out, fs...)
+		}
+	}
+	return out
+}
+
+func lowestVersion(eco string) string {
+	switch eco {
+	case ecosystem.NPM, ecosystem.CratesIO, ecosystem.Go:
+		return "0.0.0"
+	}
+	return "0"
+}
+
+func coversEveryVersion(r *osv.Record, eco, name string) bool {
+	for _, a := range r.Affected {
+		if ecosystem.Base(a.Package.Ecosystem) != eco || ecosystem.NormalizeName(eco, a.Package.Name) != ecosystem.NormalizeName(eco, name) {
+			continue
+		}
+		for _, rg := range a.Ranges {
+			if rg.Type == "GIT" {
+				continue
+			}
+			open := false
+			for _, ev := range rg.Events {
+				switch {
+				case ev.Introduced == "0":
+					open = true
+				case ev.Fixed != "", ev.LastAffected != "", ev.Limit != "":
+					open = false
+				}
+			}
+			if open {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// sortFindings orders by artifact, severity, package, ID.
+func sortFindings(fs []*Finding) {
+	sort.SliceStable(fs, func(i, j int) bool {
+		a, b := fs[i], fs[j]
+		if a.Package.Artifact != b.Package.Artifact {
+			return a.Package.Artifact < b.Package.Artifact
+		}
+		if ra, rb := osv.SeverityRank(a.Severity), osv.SeverityRank(b.Severity); ra != rb {
+			return ra < rb
+		}
+		if a.Package.Name != b.Package.Name {
+			return a.Package.Name < b.Package.Name
+		}
+		if a.Package.Version != b.Package.Version {
+			return a.Package.Version < b.Package.Version
+		}
+		return a.ID < b.ID
+	})
+}
+
+func containsStr(ss []string, s string) bool {
+	for _, x := range ss {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
