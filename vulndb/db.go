@@ -1,0 +1,398 @@
+// Package vulndb is fnguard's local OSV advisory store: it mirrors the
+// osv.dev export bucket (or an offline copy of it) into one bbolt file that a
+// scan can open in milliseconds and query by package without reading the rest.
+//
+// The file is never modified in place. Update and Import build a complete new
+// file beside the old one and rename it over the old one only once it is
+// fsynced, so a reader (or a crash at any point) sees either the old or the new
+// database, never a mix.
+package vulndb
+
+import (
+	"bytes"
+	"compress/flate"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime/debug"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
+
+	"github.com/fnguard/fnguard/internal/ecosystem"
+	"github.com/fnguard/fnguard/vulndb/osv"
+)
+
+var (
+	// ErrNoDatabase means there is no database file at the path yet.
+	ErrNoDatabase = errors.New("no advisory database (run an update)")
+	// ErrCorrupt means the file exists but is not a database this version of
+	// fnguard can read; an update rebuilds it from scratch.
+	ErrCorrupt = errors.New("advisory database is corrupt")
+	// ErrLocked means another process holds the database file exclusively
+	// for longer than Open is willing to wait.
+	ErrLocked = errors.New("advisory database is locked by another process")
+)
+
+// SchemaVersion is bumped whenever the bucket layout or the record encoding
+// changes; an older or newer file is reported as ErrCorrupt so that an update
+// rebuilds it instead of misreading it.
+const SchemaVersion = 1
+
+// openTimeout bounds the wait for bbolt's file lock. Updates never lock the
+// live file (they write a temporary one), so only a foreign writer can hold
+// it; a scan should fail fast rather than hang behind it.
+const openTimeout = 2 * time.Second
+
+// Bucket and key names. Index keys are eco NUL name NUL id so that all IDs of
+// one package are adjacent and a prefix seek finds them without a scan.
+var (
+	bucketMeta    = []byte("meta")
+	bucketRecords = []byte("records")
+	bucketIndex   = []byte("index")
+	bucketEco     = []byte("eco")
+
+	keySchema  = []byte("schema")
+	keyUpdated = []byte("updated")
+
+	// Inside each bucketEco/<ecosystem> bucket.
+	keySource   = []byte("source")
+	keyNewest   = []byte("newest")
+	keyLastFull = []byte("last_full")
+	keyZipBytes = []byte("zip_bytes")
+	keyCount    = []byte("count")
+	bucketIDs   = []byte("ids")        // ID -> modified (RFC 3339)
+	bucketValid = []byte("validators") // file name relative to the ecosystem -> validators JSON
+)
+
+// DefaultPath is $FNGUARD_DB if set, else osv.db in fnguard's user cache dir.
+func DefaultPath() string {
+	if p := os.Getenv("FNGUARD_DB"); p != "" {
+		return p
+	}
+	dir, err := os.UserCacheDir()
+	if err != nil {
+		// No HOME (e.g. a bare container): a relative path is still usable
+		// and the user can always pass $FNGUARD_DB.
+		dir = "."
+	}
+	return filepath.Join(dir, "fnguard", "osv.db")
+}
+
+// DB is a read-only handle on the store. It is safe for concurrent use.
+type DB struct {
+	path string
+	bolt *bolt.DB
+}
+
+// Open opens the database read-only. It does not read any record, so its cost
+// does not depend on the size of the file.
+func Open(path string) (*DB, error) {
+	fi, err := os.Stat(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("%s: %w", path, ErrNoDatabase)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open advisory database %s: %w", path, err)
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s: not a regular file: %w", path, ErrCorrupt)
+	}
+	db := &DB{path: path}
+	err = guard(path, func() error {
+		b, err := bolt.Open(path, 0, &bolt.Options{ReadOnly: true, Timeout: openTimeout})
+		if errors.Is(err, bolterrors.ErrTimeout) {
+			return fmt.Errorf("%s: %w", path, ErrLocked)
+		}
+		if err != nil {
+			return fmt.Errorf("%s: %v: %w", path, err, ErrCorrupt)
+		}
+		db.bolt = b
+		return b.View(func(tx *bolt.Tx) error {
+			// bbolt maps the file lazily, so a truncated file would only fault
+			// on first access to a missing page; the high-water mark in the
+			// meta page tells us up front.
+			if tx.Size() > fi.Size() {
+				return fmt.Errorf("%s: truncated (%d of %d bytes): %w", path, fi.Size(), tx.Size(), ErrCorrupt)
+			}
+			return checkMeta(path, tx)
+		})
+	})
+	if err != nil {
+		if db.bolt != nil {
+			db.bolt.Close()
+		}
+		return nil, err
+	}
+	return db, nil
+}
+
+func checkMeta(path string, tx *bolt.Tx) error {
+	meta := tx.Bucket(bucketMeta)
+	if meta == nil {
+		return fmt.Errorf("%s: no meta bucket: %w", path, ErrCorrupt)
+	}
+	v := string(meta.Get(keySchema))
+	if v != strconv.Itoa(SchemaVersion) {
+		return fmt.Errorf("%s: schema version %q, want %d: %w", path, v, SchemaVersion, ErrCorrupt)
+	}
+	for _, name := range [][]byte{bucketRecords, bucketIndex, bucketEco} {
+		if tx.Bucket(name) == nil {
+			return fmt.Errorf("%s: no %s bucket: %w", path, name, ErrCorrupt)
+		}
+	}
+	return nil
+}
+
+// guard turns a bbolt panic or a memory fault on the mapped file (a file
+// damaged after Open's checks, or truncated underneath us) into ErrCorrupt
+// instead of killing the scan.
+func guard(path string, fn func() error) (err error) {
+	old := debug.SetPanicOnFault(true)
+	defer func() {
+		debug.SetPanicOnFault(old)
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%s: %v: %w", path, r, ErrCorrupt)
+		}
+	}()
+	return fn()
+}
+
+func (db *DB) view(fn func(tx *bolt.Tx) error) error {
+	return guard(db.path, func() error { return db.bolt.View(fn) })
+}
+
+// Path returns the file the handle was opened on.
+func (db *DB) Path() string { return db.path }
+
+// Close releases the file.
+func (db *DB) Close() error { return db.bolt.Close() }
+
+// ecoKey is the ecosystem part of index keys: the canonical OSV spelling for
+// ecosystems fnguard knows, the base name as written for any other.
+func ecoKey(eco string) string {
+	if c := ecosystem.Canonical(eco); c != "" {
+		return c
+	}
+	return ecosystem.Base(eco)
+}
+
+func indexPrefix(eco, name string) []byte {
+	e := ecoKey(eco)
+	return []byte(e + "\x00" + ecosystem.NormalizeName(e, name) + "\x00")
+}
+
+// indexKeys lists the index keys of a record, one per distinct package it
+// names. Parts containing NUL would make prefixes ambiguous and never occur
+// in real data, so they are left out of the index.
+func indexKeys(r *osv.Record) [][]byte {
+	seen := map[string]bool{}
+	var keys [][]byte
+	for _, a := range r.Affected {
+		if a.Package.Name == "" || a.Package.Ecosystem == "" {
+			continue
+		}
+		p := indexPrefix(a.Package.Ecosystem, a.Package.Name)
+		if bytes.Count(p, []byte{0}) != 2 || strings.IndexByte(r.ID, 0) >= 0 {
+			continue
+		}
+		k := string(p) + r.ID
+		if !seen[k] {
+			seen[k] = true
+			keys = append(keys, []byte(k))
+		}
+	}
+	return keys
+}
+
+// names reports whether the record has an affected entry for the package
+// whose index prefix is p.
+func names(r *osv.Record, p []byte) bool {
+	for _, a := range r.Affected {
+		if bytes.Equal(indexPrefix(a.Package.Ecosystem, a.Package.Name), p) {
+			return true
+		}
+	}
+	return false
+}
+
+// Records returns every stored record with an affected entry for the package,
+// sorted by ID. It reads only the index range of that package and the records
+// it lists.
+func (db *DB) Records(eco, name string) ([]*osv.Record, error) {
+	prefix := indexPrefix(eco, name)
+	var out []*osv.Record
+	err := db.view(func(tx *bolt.Tx) error {
+		recs := tx.Bucket(bucketRecords)
+		c := tx.Bucket(bucketIndex).Cursor()
+		for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+			id := string(k[len(prefix):])
+			r, err := db.decodeRecord(id, recs.Get([]byte(id)))
+			if err != nil {
+				return err
+			}
+			// The check keeps lookups exact even if an index entry outlived a
+			// change of the record (it cannot today; it is cheap insurance).
+			if r != nil && names(r, prefix) {
+				out = append(out, r)
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
+// Record returns the record with the given ID, or nil if it is not stored.
+func (db *DB) Record(id string) (*osv.Record, error) {
+	var r *osv.Record
+	err := db.view(func(tx *bolt.Tx) error {
+		var err error
+		r, err = db.decodeRecord(id, tx.Bucket(bucketRecords).Get([]byte(id)))
+		return err
+	})
+	return r, err
+}
+
+func (db *DB) decodeRecord(id string, v []byte) (*osv.Record, error) {
+	if v == nil {
+		return nil, nil
+	}
+	raw, err := decompress(v)
+	if err != nil {
+		return nil, fmt.Errorf("%s: record %s: %v: %w", db.path, id, err, ErrCorrupt)
+	}
+	r, err := osv.Parse(raw)
+	if err != nil {
+		return nil, fmt.Errorf("%s: record %s: %v: %w", db.path, id, err, ErrCorrupt)
+	}
+	return r, nil
+}
+
+// Status describes what the database holds.
+type Status struct {
+	Path       string
+	Size       int64     // file size in bytes
+	Updated    time.Time // last successful update or import of any ecosystem
+	Ecosystems []EcosystemStatus
+}
+
+// EcosystemStatus describes one ecosystem's records.
+type EcosystemStatus struct {
+	Name     string
+	Records  int
+	Source   string    // URL or directory/file it was last fetched from
+	Updated  time.Time // when fnguard last brought it up to date
+	Newest   time.Time // the latest "modified" among its records
+	LastFull time.Time // when the whole all.zip was last read
+}
+
+// Ecosystem returns the status of one ecosystem (any spelling), if stored.
+func (s *Status) Ecosystem(name string) (EcosystemStatus, bool) {
+	k := ecoKey(name)
+	for _, e := range s.Ecosystems {
+		if e.Name == k {
+			return e, true
+		}
+	}
+	return EcosystemStatus{}, false
+}
+
+// Status reads the meta data; it does not touch records.
+func (db *DB) Status() (*Status, error) {
+	s := &Status{Path: db.path}
+	err := db.view(func(tx *bolt.Tx) error {
+		s.Size = tx.Size()
+		s.Updated = parseTime(tx.Bucket(bucketMeta).Get(keyUpdated))
+		return tx.Bucket(bucketEco).ForEachBucket(func(name []byte) error {
+			b := tx.Bucket(bucketEco).Bucket(name)
+			n, _ := strconv.Atoi(string(b.Get(keyCount)))
+			s.Ecosystems = append(s.Ecosystems, EcosystemStatus{
+				Name:     string(name),
+				Records:  n,
+				Source:   string(b.Get(keySource)),
+				Updated:  parseTime(b.Get(keyUpdated)),
+				Newest:   parseTime(b.Get(keyNewest)),
+				LastFull: parseTime(b.Get(keyLastFull)),
+			})
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, err
+	}
+	sortEcosystems(s.Ecosystems)
+	return s, nil
+}
+
+// sortEcosystems puts known ecosystems in ecosystem.All order, others after
+// them by name, so status output is stable.
+func sortEcosystems(es []EcosystemStatus) {
+	rank := func(n string) int {
+		for i, e := range ecosystem.All {
+			if e == n {
+				return i
+			}
+		}
+		return len(ecosystem.All)
+	}
+	sort.Slice(es, func(i, j int) bool {
+		ri, rj := rank(es[i].Name), rank(es[j].Name)
+		if ri != rj {
+			return ri < rj
+		}
+		return es[i].Name < es[j].Name
+	})
+}
+
+func parseTime(b []byte) time.Time {
+	t, _ := time.Parse(time.RFC3339Nano, string(b))
+	return t
+}
+
+func formatTime(t time.Time) []byte {
+	return []byte(t.UTC().Format(time.RFC3339Nano))
+}
+
+// Records are stored as raw DEFLATE with a preset dictionary (see
+// flateDict): no gzip header (18 bytes per record saved; bbolt's page
+// structure already guards integrity) and no zstd in the standard library.
+var flatePool = sync.Pool{New: func() any {
+	w, _ := flate.NewWriterDict(nil, flate.DefaultCompression, []byte(flateDict))
+	return w
+}}
+
+func compress(raw []byte) []byte {
+	var buf bytes.Buffer
+	buf.Grow(len(raw) / 3)
+	w := flatePool.Get().(*flate.Writer)
+	w.Reset(&buf)
+	w.Write(raw)
+	w.Close()
+	flatePool.Put(w)
+	return buf.Bytes()
+}
+
+// maxStoredRecord bounds decompression of a stored value: a damaged or
+// hostile file must not make a lookup allocate without limit.
+const maxStoredRecord = maxRecordBytes
+
+func decompress(v []byte) ([]byte, error) {
+	r := flate.NewReaderDict(bytes.NewReader(v), []byte(flateDict))
+	defer r.Close()
+	out, err := io.ReadAll(io.LimitReader(r, maxStoredRecord+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(out) > maxStoredRecord {
+		return nil, fmt.Errorf("record larger than %d bytes", maxStoredRecord)
+	}
+	return out, nil
+}
