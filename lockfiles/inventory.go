@@ -227,6 +227,7 @@ func (r *reader) inventory(ctx context.Context, a *Artifact, v *vfs) error {
 	a.Runtime = detectRuntime(v, founds)
 	a.Component = r.component(v, a, m)
 	a.Packages = m.packages()
+	addLicenses(v, a.Packages)
 	for _, p := range a.Packages {
 		r.finishPackage(p, a.Path)
 	}
@@ -457,4 +458,54 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// ReadMember returns the bytes of one file of an artifact: a zip member
+// ("bootstrap", "a.jar!/b.jar" chains too), a file below a folder, or the
+// file itself when the artifact is a single file. It applies the same limits
+// and checks as Read, for callers that need a file again (a Go binary for
+// symbol analysis).
+func ReadMember(artifact, member string, limits Limits) ([]byte, error) {
+	if limits == (Limits{}) {
+		limits = DefaultLimits
+	}
+	b := &budget{limits: limits}
+	st, err := os.Stat(artifact)
+	if err != nil {
+		return nil, inputErr(artifact, err)
+	}
+	if st.IsDir() {
+		clean, ok := cleanMemberName(member)
+		if !ok {
+			return nil, inputErr(artifact, fmt.Errorf("unsafe member %q", member))
+		}
+		data, err := readRealFile(filepath.Join(artifact, filepath.FromSlash(clean)), b)
+		if err != nil {
+			return nil, inputErr(artifact, &memberErr{member, err})
+		}
+		return data, nil
+	}
+	f, err := os.Open(artifact)
+	if err != nil {
+		return nil, inputErr(artifact, err)
+	}
+	defer f.Close()
+	head := make([]byte, 4)
+	n, _ := io.ReadFull(f, head)
+	if !isZip(head[:n]) || isNestedArchive(artifact) {
+		if member != filepath.Base(artifact) {
+			return nil, inputErr(artifact, fmt.Errorf("%s: no such member", member))
+		}
+		return readRealFile(artifact, b)
+	}
+	t, err := openZip(f, st.Size(), b, "")
+	if err != nil {
+		return nil, inputErr(artifact, err)
+	}
+	v := zipVFS(t, b)
+	data, err := readChain(v, member)
+	if err != nil {
+		return nil, inputErr(artifact, err)
+	}
+	return data, nil
 }

@@ -22,6 +22,7 @@ type jarInfo struct {
 	chain    string // "lib/a.jar!/BOOT-INF/lib/b.jar"
 	hasPom   bool   // META-INF/maven/**/pom.properties present
 	manifest map[string]string
+	licenses []string // from the embedded pom.xml, else Bundle-License
 }
 
 // walkJar checks every archive level of a jar before any extractor recurses
@@ -44,6 +45,12 @@ func walkJar(data []byte, chain string, b *budget, depth int, visit func(*jarInf
 		switch {
 		case strings.HasPrefix(name, "META-INF/maven/") && path.Base(name) == "pom.properties":
 			info.hasPom = true
+		case strings.HasPrefix(name, "META-INF/maven/") && path.Base(name) == "pom.xml" && info.licenses == nil:
+			pom, err := t.files[name].read(b)
+			if err != nil {
+				return &memberErr{chain + "!/" + name, err}
+			}
+			info.licenses = pomLicenses(pom)
 		case name == "META-INF/MANIFEST.MF":
 			mf, err := t.files[name].read(b)
 			if err != nil {
@@ -58,6 +65,12 @@ func walkJar(data []byte, chain string, b *budget, depth int, visit func(*jarInf
 			if err := walkJar(inner, chain+"!/"+name, b, depth+1, visit); err != nil {
 				return err
 			}
+		}
+	}
+	if len(info.licenses) == 0 {
+		// OSGi's Bundle-License is an SPDX expression or a URL list.
+		if bl := strings.TrimSpace(strings.Split(info.manifest["Bundle-License"], ";")[0]); bl != "" && !strings.Contains(bl, ",") {
+			info.licenses = []string{normalizeLicense(bl)}
 		}
 	}
 	visit(info)
@@ -106,7 +119,9 @@ func extractJar(ctx context.Context, pl plugin, v *vfs, name string, data []byte
 		return nil, &memberErr{name, fmt.Errorf("%s: %w", pl.ex.Name(), err)}
 	}
 	noPom := map[string]*jarInfo{}
+	licenses := map[string][]string{}
 	for _, j := range jars {
+		licenses[j.chain] = j.licenses
 		if !j.hasPom {
 			noPom[j.chain+"!/META-INF/MANIFEST.MF"] = j
 		}
@@ -117,6 +132,9 @@ func extractJar(ctx context.Context, pl plugin, v *vfs, name string, data []byte
 		if _, guessed := noPom[loc]; guessed {
 			continue
 		}
+		if len(p.Licenses) == 0 {
+			p.Licenses = licenses[innermostArchive(loc)]
+		}
 		out = append(out, found{pkg: p, rank: pl.rank, location: loc, plugin: pl.ex.Name()})
 	}
 	for loc, j := range noPom {
@@ -124,7 +142,7 @@ func extractJar(ctx context.Context, pl plugin, v *vfs, name string, data []byte
 		if !ok {
 			continue
 		}
-		out = append(out, found{pkg: &scalibr.Package{Name: g + ":" + a, Version: ver, PURLType: purl.TypeMaven},
+		out = append(out, found{pkg: &scalibr.Package{Name: g + ":" + a, Version: ver, PURLType: purl.TypeMaven, Licenses: j.licenses},
 			rank: pl.rank, location: loc, plugin: pl.ex.Name()})
 	}
 	return out, nil
