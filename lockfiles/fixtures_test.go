@@ -202,3 +202,20 @@ func TestSingleLockfile(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkReadFixture measures the inventory of real Lambda zips read in
+// place (go test -bench ReadFixture ./lockfiles).
+func BenchmarkReadFixture(b *testing.B) {
+	dir := sharedDir(b, "fixtures", "lambda")
+	for _, name := range []string{"node-function", "java-function", "fat-jar-function", "python-function", "go-function"} {
+		b.Run(name, func(b *testing.B) {
+			p := filepath.Join(dir, name+".zip")
+			b.ReportAllocs()
+			for i := 0; i < b.N; i++ {
+				if _, err := Read(context.Background(), []string{p}, Options{}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

@@ -197,3 +197,36 @@ func TestFixtureFindings(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkScanReference measures what `fnguard scan` spends on advisories
+// for a real 53-package npm tree: open the database, match every package.
+func BenchmarkScanReference(b *testing.B) {
+	src := filepath.Join("..", "..", "shared", "osv")
+	if _, err := os.Stat(src); err != nil {
+		b.Skipf("../shared/osv not present: %v", err)
+	}
+	dbPath := filepath.Join(b.TempDir(), "osv.db")
+	if _, err := Import(context.Background(), dbPath, src); err != nil {
+		b.Fatal(err)
+	}
+	lock := filepath.Join("..", "..", "shared", "reference", "npm-a", "package-lock.json")
+	inv, err := lockfiles.Read(context.Background(), []string{lock}, lockfiles.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		db, err := Open(dbPath)
+		if err != nil {
+			b.Fatal(err)
+		}
+		res, err := Scan(context.Background(), db, inv)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if len(res.Findings) == 0 {
+			b.Fatal("no findings")
+		}
+		db.Close()
+	}
+}
