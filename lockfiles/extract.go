@@ -3,6 +3,7 @@ package lockfiles
 import (
 	"bytes"
 	"context"
+	"debug/buildinfo"
 	"fmt"
 	"io/fs"
 	"path"
@@ -57,13 +58,14 @@ type plugin struct {
 
 func newPlugins() ([]plugin, error) {
 	cfg := &cpb.PluginConfig{}
-	extractFromFilename := false
+	extractFromFilename, hashJars := false, false
 	// Jar file names are a guess (report-engine-2.0.jar is not a Maven
 	// artifact named report-engine:report-engine); pom.properties and the
 	// manifest are evidence. The manifest fallback is ours, in maven.go.
 	javaCfg := &cpb.PluginConfig{PluginSpecific: []*cpb.PluginSpecificConfig{{
 		Config: &cpb.PluginSpecificConfig_JavaArchive{JavaArchive: &cpb.JavaArchiveConfig{
 			ExtractFromFilename: &extractFromFilename,
+			HashJars:            &hashJars,
 			MaxZipDepth:         int32(DefaultLimits.MaxDepth + 1),
 		}},
 	}}}
@@ -212,6 +214,10 @@ type found struct {
 	// lenient is set instead of pkg when fnguard read the file itself after
 	// the extractor refused it (see tolerate).
 	lenient *Package
+	// sha256 is the hash of the file that is the package (a jar), hex.
+	sha256 string
+	// goMain is the main module of the Go executable the package came from.
+	goMain, goMainVersion string
 }
 
 // extractAll runs every plugin over every file of v and returns what they
@@ -260,8 +266,15 @@ func extractAll(ctx context.Context, v *vfs, plugins []plugin, warn func(member,
 				}
 				return nil, &memberErr{name, fmt.Errorf("%s: %w", pl.ex.Name(), err)}
 			}
+			var goMain, goMainVersion string
+			if pl.ex.Name() == gobinary.Name {
+				if bi, err := buildinfo.Read(bytes.NewReader(data)); err == nil {
+					goMain, goMainVersion = bi.Main.Path, bi.Main.Version
+				}
+			}
 			for _, p := range inv.Packages {
-				out = append(out, found{pkg: p, rank: pl.rank, location: evidencePath(p, name), plugin: pl.ex.Name()})
+				out = append(out, found{pkg: p, rank: pl.rank, location: evidencePath(p, name), plugin: pl.ex.Name(),
+					goMain: goMain, goMainVersion: goMainVersion})
 			}
 		}
 	}

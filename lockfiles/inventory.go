@@ -3,9 +3,6 @@ package lockfiles
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"debug/buildinfo"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -225,16 +222,13 @@ func (r *reader) inventory(ctx context.Context, a *Artifact, v *vfs) error {
 		return err
 	}
 	a.Runtime = detectRuntime(v, founds)
-	a.Component = r.component(v, a, m)
+	a.Component = r.component(v, a, m, founds)
 	a.Packages = m.packages()
 	addLicenses(v, a.Packages)
 	for _, p := range a.Packages {
 		r.finishPackage(p, a.Path)
 	}
 	if err := r.addEdges(v, a); err != nil {
-		return err
-	}
-	if err := r.hashJars(v, a); err != nil {
 		return err
 	}
 	if len(a.Packages) == 0 && !r.opts.AllowEmpty {
@@ -273,36 +267,6 @@ func truncate(s string, n int) string {
 		return s
 	}
 	return s[:n] + "…"
-}
-
-// hashJars records the SHA-256 of every jar that is a package, nested ones
-// included, so an SBOM consumer can tell two builds of one version apart.
-func (r *reader) hashJars(v *vfs, a *Artifact) error {
-	hashes := map[string]string{}
-	for _, p := range a.Packages {
-		for _, loc := range p.Locations {
-			jar := innermostArchive(loc)
-			if jar == "" {
-				continue
-			}
-			h, ok := hashes[jar]
-			if !ok {
-				data, err := readChain(v, jar)
-				if err != nil {
-					return err
-				}
-				sum := sha256.Sum256(data)
-				h = hex.EncodeToString(sum[:])
-				hashes[jar] = h
-			}
-			if p.Hashes == nil {
-				p.Hashes = map[string]string{}
-			}
-			p.Hashes["SHA-256"] = h
-			break
-		}
-	}
-	return nil
 }
 
 // innermostArchive returns the chain up to the last archive in a location:
@@ -408,7 +372,7 @@ func detectRuntime(v *vfs, founds []found) string {
 
 // component finds the artifact's own application and removes it from the
 // packages: the root package.json, the Go main module.
-func (r *reader) component(v *vfs, a *Artifact, m *merger) *Component {
+func (r *reader) component(v *vfs, a *Artifact, m *merger, founds []found) *Component {
 	for _, root := range []string{"package.json", "nodejs/package.json"} {
 		data, err := v.readFile(root)
 		if err != nil {
@@ -427,25 +391,16 @@ func (r *reader) component(v *vfs, a *Artifact, m *merger) *Component {
 		m.drop(ecosystem.NPM, pj.Name, pj.Version, root)
 		return c
 	}
-	for _, n := range v.names {
-		f := m.byPlugin("go/binary", n)
-		if !f {
+	for _, f := range founds {
+		if f.goMain == "" {
 			continue
 		}
-		data, err := v.readFile(n)
-		if err != nil {
-			continue
-		}
-		bi, err := buildinfo.Read(bytes.NewReader(data))
-		if err != nil || bi.Main.Path == "" {
-			continue
-		}
-		m.dropName(ecosystem.Go, bi.Main.Path, n)
-		ver := bi.Main.Version
+		m.dropName(ecosystem.Go, f.goMain, f.location)
+		ver := f.goMainVersion
 		if ver == "(devel)" {
 			ver = ""
 		}
-		return &Component{Name: bi.Main.Path, Version: ver, PURL: PURL(ecosystem.Go, bi.Main.Path, ver)}
+		return &Component{Name: f.goMain, Version: ver, PURL: PURL(ecosystem.Go, f.goMain, ver)}
 	}
 	return nil
 }

@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"path"
@@ -23,6 +25,7 @@ type jarInfo struct {
 	hasPom   bool   // META-INF/maven/**/pom.properties present
 	manifest map[string]string
 	licenses []string // from the embedded pom.xml, else Bundle-License
+	sha256   string
 }
 
 // walkJar checks every archive level of a jar before any extractor recurses
@@ -40,7 +43,8 @@ func walkJar(data []byte, chain string, b *budget, depth int, visit func(*jarInf
 		}
 		return &memberErr{chain, err}
 	}
-	info := &jarInfo{chain: chain}
+	sum := sha256.Sum256(data)
+	info := &jarInfo{chain: chain, sha256: hex.EncodeToString(sum[:])}
 	for _, name := range t.names {
 		switch {
 		case strings.HasPrefix(name, "META-INF/maven/") && path.Base(name) == "pom.properties":
@@ -119,9 +123,9 @@ func extractJar(ctx context.Context, pl plugin, v *vfs, name string, data []byte
 		return nil, &memberErr{name, fmt.Errorf("%s: %w", pl.ex.Name(), err)}
 	}
 	noPom := map[string]*jarInfo{}
-	licenses := map[string][]string{}
+	byChain := map[string]*jarInfo{}
 	for _, j := range jars {
-		licenses[j.chain] = j.licenses
+		byChain[j.chain] = j
 		if !j.hasPom {
 			noPom[j.chain+"!/META-INF/MANIFEST.MF"] = j
 		}
@@ -132,10 +136,14 @@ func extractJar(ctx context.Context, pl plugin, v *vfs, name string, data []byte
 		if _, guessed := noPom[loc]; guessed {
 			continue
 		}
-		if len(p.Licenses) == 0 {
-			p.Licenses = licenses[innermostArchive(loc)]
+		j := byChain[innermostArchive(loc)]
+		if j == nil {
+			return nil, &memberErr{loc, errors.New("java archive extractor named a member outside the checked jars")}
 		}
-		out = append(out, found{pkg: p, rank: pl.rank, location: loc, plugin: pl.ex.Name()})
+		if len(p.Licenses) == 0 {
+			p.Licenses = j.licenses
+		}
+		out = append(out, found{pkg: p, rank: pl.rank, location: loc, plugin: pl.ex.Name(), sha256: j.sha256})
 	}
 	for loc, j := range noPom {
 		g, a, ver, ok := manifestIdentity(j)
@@ -143,7 +151,7 @@ func extractJar(ctx context.Context, pl plugin, v *vfs, name string, data []byte
 			continue
 		}
 		out = append(out, found{pkg: &scalibr.Package{Name: g + ":" + a, Version: ver, PURLType: purl.TypeMaven, Licenses: j.licenses},
-			rank: pl.rank, location: loc, plugin: pl.ex.Name()})
+			rank: pl.rank, location: loc, plugin: pl.ex.Name(), sha256: j.sha256})
 	}
 	return out, nil
 }

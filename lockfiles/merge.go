@@ -54,7 +54,11 @@ func (m *merger) add(f found) {
 			version = "v" + version
 		}
 	}
-	m.addPackage(&Package{Ecosystem: eco, Name: name, Version: version, Licenses: f.pkg.Licenses}, f.rank, f.plugin, f.location)
+	p := &Package{Ecosystem: eco, Name: name, Version: version, Licenses: f.pkg.Licenses}
+	if f.sha256 != "" {
+		p.Hashes = map[string]string{"SHA-256": f.sha256}
+	}
+	m.addPackage(p, f.rank, f.plugin, f.location)
 }
 
 func (m *merger) addPackage(p *Package, rank int, plugin, location string) {
@@ -73,21 +77,14 @@ func (m *merger) addPackage(p *Package, rank int, plugin, location string) {
 	} else if len(e.pkg.Licenses) == 0 {
 		e.pkg.Licenses = p.Licenses
 	}
+	if e.pkg.Hashes == nil && p.Hashes != nil {
+		e.pkg.Hashes = p.Hashes
+	}
 	if p.VersionError != "" && e.pkg.VersionError == "" {
 		e.pkg.VersionError = p.VersionError
 	}
 	e.plugins[plugin] = true
 	e.files[location] = true
-}
-
-// byPlugin reports whether the plugin found anything in file.
-func (m *merger) byPlugin(plugin, file string) bool {
-	for _, e := range m.byKey {
-		if e.plugins[plugin] && e.files[file] {
-			return true
-		}
-	}
-	return false
 }
 
 // drop removes the evidence of one file for a package; the package goes
