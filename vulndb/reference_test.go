@@ -230,3 +230,104 @@ func BenchmarkScanReference(b *testing.B) {
 		db.Close()
 	}
 }
+
+// TestFixturesAgainstOSVScanner compares, per package, the advisory IDs
+// fnguard finds in each Lambda fixture with what osv-scanner v2.6.0 reported
+// on the same zip unpacked (bench/results/osv-scanner-fixtures, made by
+// bench/osv-scanner-fixtures.sh with its artifact plugins on the same data).
+// Packages only one tool names are allowed only when they carry no
+// advisory: osv-scanner names jars without pom.properties by guess
+// (h2:h2, org.postgresql:JDBC) and lists file-name guesses and the Go main
+// module, none of which any advisory here mentions.
+func TestFixturesAgainstOSVScanner(t *testing.T) {
+	db := sharedDB(t)
+	fixtures := filepath.Join("..", "..", "shared", "fixtures", "lambda")
+	results := filepath.Join("..", "bench", "results", "osv-scanner-fixtures")
+	tsvs, _ := filepath.Glob(filepath.Join(results, "*.artifact.tsv"))
+	if len(tsvs) == 0 {
+		t.Fatalf("no osv-scanner results in %s", results)
+	}
+	for _, tsv := range tsvs {
+		name := strings.TrimSuffix(filepath.Base(tsv), ".artifact.tsv")
+		t.Run(name, func(t *testing.T) {
+			want := readScannerTSV(t, tsv)
+			inv, err := lockfiles.Read(context.Background(), []string{filepath.Join(fixtures, name+".zip")}, lockfiles.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, err := Scan(context.Background(), db, inv)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := map[string][]string{}
+			for _, a := range inv.Artifacts {
+				for _, p := range a.Packages {
+					got[scannerKey(p.Ecosystem, p.Name, p.Version)] = nil
+				}
+			}
+			for k, ids := range idsByPackage(res) {
+				f := strings.SplitN(k, " ", 3)
+				got[scannerKey(f[0], f[1], f[2])] = ids
+			}
+			compared := 0
+			for k, ids := range want {
+				g, ok := got[k]
+				if !ok {
+					if len(ids) > 0 {
+						t.Errorf("%s: osv-scanner reports %v, fnguard has no such package", k, ids)
+					}
+					continue
+				}
+				compared++
+				if strings.Join(g, ",") != strings.Join(ids, ",") {
+					t.Errorf("%s: fnguard %v, osv-scanner %v", k, g, ids)
+				}
+			}
+			for k, ids := range got {
+				if _, ok := want[k]; !ok && len(ids) > 0 {
+					t.Errorf("%s: fnguard reports %v, osv-scanner has no such package", k, ids)
+				}
+			}
+			if compared == 0 {
+				t.Fatal("no package in common: the comparison proves nothing")
+			}
+		})
+	}
+}
+
+// scannerKey spells a package as osv-scanner's output does: PyPI names
+// normalised, Go versions without "v".
+func scannerKey(eco, name, version string) string {
+	if eco == "PyPI" {
+		name = strings.ToLower(strings.NewReplacer("_", "-", ".", "-").Replace(name))
+	}
+	if eco == "Go" {
+		version = strings.TrimPrefix(version, "v")
+	}
+	return eco + " " + name + " " + version
+}
+
+func readScannerTSV(t *testing.T, path string) map[string][]string {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string][]string{}
+	for i, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+		if i == 0 || line == "" {
+			continue
+		}
+		f := strings.Split(line, "\t")
+		if len(f) != 4 {
+			t.Fatalf("%s:%d: want 4 columns", path, i+1)
+		}
+		var ids []string
+		if f[3] != "-" {
+			ids = strings.Split(f[3], ",")
+			sort.Strings(ids)
+		}
+		out[scannerKey(f[0], f[1], f[2])] = ids
+	}
+	return out
+}

@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# osv-scanner-fixtures.sh: osv-scanner v2.6.0's advisory IDs per package for
+# every input it can read: the reference lockfiles and the Lambda fixture zips
+# unpacked, on the shared offline OSV data. Writes, into OUT (default
+# bench/results/osv-scanner-fixtures):
+#
+#   <name>.json           osv-scanner scan source --offline --all-packages --format json
+#                         (-L <lockfile> | -r <unpacked dir>), default plugins
+#   <name>.tsv            ecosystem, package, version, sorted advisory IDs ("-": none)
+#   <name>.artifact.json  the same with --experimental-plugins artifact
+#   <name>.artifact.tsv     --experimental-plugins javascript/packagejson (fixtures only):
+#                         installed packages (jars, Go build info, *-info dirs,
+#                         node_modules/*/package.json), which the defaults skip
+#   <name>.err            osv-scanner's stderr when it exits other than 0/1
+#                         (128 = "No package sources found")
+#   summary.txt           exit status and package/advisory counts per input
+#
+# Environment: OSV_SCANNER, SHARED, OUT (see scan-vs-osv-scanner.sh).
+# Paths inside the JSON are rewritten relative to the unpacked fixture (or the
+# shared folder) so the files do not name a temporary folder.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo=$(cd "$here/.." && pwd)
+die() { echo "osv-scanner-fixtures: $*" >&2; exit 1; }
+
+SHARED=${SHARED:-}
+if [[ -z $SHARED ]]; then
+	for d in /work/shared "$repo/../shared"; do
+		[[ -d $d/osv ]] && { SHARED=$(cd "$d" && pwd); break; }
+	done
+fi
+[[ -n $SHARED && -d $SHARED/osv ]] || die "shared data not found; set SHARED"
+OUT=${OUT:-$here/results/osv-scanner-fixtures}
+OSV_SCANNER=${OSV_SCANNER:-}
+if [[ -z $OSV_SCANNER ]]; then
+	if command -v osv-scanner >/dev/null; then OSV_SCANNER=$(command -v osv-scanner)
+	elif [[ -x $HOME/go/bin/osv-scanner ]]; then OSV_SCANNER=$HOME/go/bin/osv-scanner
+	else die "osv-scanner not found: GOTOOLCHAIN=go1.27.4 go install github.com/google/osv-scanner/v2/cmd/osv-scanner@v2.6.0"
+	fi
+fi
+command -v unzip >/dev/null || die "unzip missing"
+command -v go >/dev/null || die "go missing (needed for bench/internal/benchtool)"
+osv_version=$("$OSV_SCANNER" --version 2>/dev/null | sed -n 's/^osv-scanner version: //p')
+[[ -n $osv_version ]] || die "$OSV_SCANNER --version failed"
+[[ $osv_version == 2.6.0 ]] || echo "warning: osv-scanner $osv_version, not v2.6.0" >&2
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/osv-fixtures.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+tool="$tmp/benchtool"
+(cd "$repo" && go build -o "$tool" ./bench/internal/benchtool) || die "cannot build bench/internal/benchtool"
+for zipf in "$SHARED"/osv/*/all.zip; do
+	eco=$(basename "$(dirname "$zipf")")
+	mkdir -p "$tmp/osvdb/osv-scalibr/$eco"
+	ln -s "$zipf" "$tmp/osvdb/osv-scalibr/$eco/all.zip"
+done
+export OSV_SCANNER_LOCAL_DB_CACHE_DIRECTORY=$tmp/osvdb
+mkdir -p "$OUT"
+
+summary="$OUT/summary.txt"
+{
+	echo "# osv-scanner $osv_version, scan source --offline --all-packages --format json, OSV data $SHARED/osv, $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+	printf '%-34s %-9s %5s %9s %9s  %s\n' name plugins exit packages with_adv advisory_ids
+} >"$summary"
+
+# scan NAME VARIANT STRIP ARGS...: one osv-scanner run into $OUT/NAME[.VARIANT].*
+scan() {
+	local name=$1 variant=$2 strip=$3; shift 3
+	local base=$OUT/$name${variant:+.$variant} st=0
+	rm -f "$base.json" "$base.tsv" "$base.err"
+	"$OSV_SCANNER" scan source --offline --all-packages --format json "$@" >"$tmp/out.json" 2>"$tmp/err" || st=$?
+	if ((st == 0 || st == 1)); then
+		sed "s#$strip##g" "$tmp/out.json" >"$base.json"
+		"$tool" osvtsv "$base.json" >"$base.tsv"
+	else
+		sed "s#$strip##g" "$tmp/err" | grep -v '^Loaded .* local db' >"$base.err" || true
+		echo -e "ecosystem\tpackage\tversion\tadvisory_ids" >"$base.tsv"
+	fi
+	awk -F'\t' -v n="$name" -v v="${variant:-default}" -v s="$st" 'NR>1{p++; if($4!="-"){a++; k=split($4,x,","); for(i=1;i<=k;i++) ids[x[i]]=1}} END{for(i in ids) u++; printf "%-34s %-9s %5s %9d %9d  %d\n", n, v, s, p, a, u}' "$base.tsv" >>"$summary"
+}
+
+# The reference lockfiles (the shared folder has osv-scanner.json for these already).
+scan ref-npm-a "" "$SHARED/" -L "$SHARED/reference/npm-a/package-lock.json"
+scan ref-gems-maven "" "$SHARED/" -L "$SHARED/reference/gems-maven/Gemfile.lock" -L "$SHARED/reference/gems-maven/pom.xml"
+
+for zipf in "$SHARED"/fixtures/lambda/*.zip; do
+	n=$(basename "$zipf" .zip)
+	d=$tmp/fx/$n
+	mkdir -p "$d"
+	unzip -q "$zipf" -d "$d"
+	scan "$n" "" "$tmp/fx/" -r "$d"
+	scan "$n" artifact "$tmp/fx/" --experimental-plugins artifact --experimental-plugins javascript/packagejson -r "$d"
+	rm -rf "$d"
+done
+cat "$summary"
