@@ -126,6 +126,11 @@ func (res *Result) matchPackage(db *DB, p *lockfiles.Package) error {
 	ids := make([]string, 0, len(found))
 	var matched []*osv.Record
 	for _, f := range found {
+		if f.Severity == osv.SeverityUnscored && !f.Malicious {
+			if err := borrowSeverity(db, &f); err != nil {
+				return err
+			}
+		}
 		res.Findings = append(res.Findings, &Finding{Finding: f, Package: p})
 		ids = append(ids, f.ID)
 		matched = append(matched, f.Records...)
@@ -140,6 +145,31 @@ func (res *Result) matchPackage(db *DB, p *lockfiles.Package) error {
 		}
 	}
 	res.Fixes = append(res.Fixes, fix)
+	return nil
+}
+
+// borrowSeverity scores an unscored finding from an alias record the
+// database holds under another ecosystem or ID: Go (GO-) and many PYSEC
+// records carry no CVSS, while the GHSA or CVE record of the same issue
+// often does. The source names the alias, so a report can say where the
+// score came from; with no scored alias the finding stays unscored, which
+// the gate treats as failing unless the policy says otherwise.
+func borrowSeverity(db *DB, f *osv.Finding) error {
+	for _, id := range f.Aliases {
+		r, err := db.Record(id)
+		if err != nil {
+			return err
+		}
+		if r == nil || r.IsWithdrawn() {
+			continue
+		}
+		label, score, _ := osv.RecordSeverity(r)
+		if label == osv.SeverityUnscored {
+			continue
+		}
+		f.Severity, f.Score, f.SeveritySource = label, score, "alias "+id
+		return nil
+	}
 	return nil
 }
 

@@ -1,0 +1,151 @@
+package vulndb
+
+import (
+	"archive/zip"
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/fnguard/fnguard/lockfiles"
+	"github.com/fnguard/fnguard/vulndb/osv"
+)
+
+// scanDB builds a database whose Go ecosystem holds the given records of
+// testdata/scan.
+func scanDB(t *testing.T, ids ...string) *DB {
+	t.Helper()
+	dir := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, "export", "Go"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Create(filepath.Join(dir, "export", "Go", "all.zip"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	zw := zip.NewWriter(f)
+	for _, id := range ids {
+		data, err := os.ReadFile(filepath.Join("testdata", "scan", id+".json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		w, err := zw.Create(id + ".json")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.Write(data); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	path := filepath.Join(dir, "osv.db")
+	if _, err := Import(context.Background(), path, filepath.Join(dir, "export")); err != nil {
+		t.Fatal(err)
+	}
+	db, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+func xtext(version string) *lockfiles.Inventory {
+	return &lockfiles.Inventory{Artifacts: []*lockfiles.Artifact{{
+		Path: "function.zip", Kind: lockfiles.KindFunction,
+		Packages: []*lockfiles.Package{{Ecosystem: "Go", Name: "golang.org/x/text", Version: version,
+			PURL: "pkg:golang/golang.org/x/text@" + version, Locations: []string{"bootstrap"}, Artifact: "function.zip"}},
+	}}}
+}
+
+// With both records stored, the GO and GHSA records are one finding scored
+// from the GHSA vector, and the fix clears it.
+func TestScanGroupsGoAndGHSA(t *testing.T) {
+	db := scanDB(t, "GO-2021-0113", "GHSA-ppp9-7jff-5vj2")
+	res, err := Scan(context.Background(), db, xtext("v0.3.5"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Findings) != 1 {
+		t.Fatalf("want 1 finding, got %d", len(res.Findings))
+	}
+	f := res.Findings[0]
+	if f.ID != "GHSA-ppp9-7jff-5vj2" || f.Severity != osv.SeverityHigh || f.Score != 7.5 {
+		t.Errorf("finding %s %s %.1f, want GHSA-ppp9-7jff-5vj2 high 7.5", f.ID, f.Severity, f.Score)
+	}
+	if len(res.Fixes) != 1 || res.Fixes[0].Version != "v0.3.7" {
+		t.Errorf("fixes %+v, want upgrade to v0.3.7", res.Fixes)
+	}
+	clean, err := Scan(context.Background(), db, xtext("v0.3.7"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(clean.Findings) != 0 {
+		t.Errorf("v0.3.7 is fixed, got %d findings", len(clean.Findings))
+	}
+}
+
+// A GO record matched alone borrows the score of an alias the database
+// holds, and says where it came from; without the alias it stays unscored.
+func TestBorrowSeverity(t *testing.T) {
+	goRec, err := osv.Parse(mustRead(t, "GO-2021-0113"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fs, err := osv.MatchPackage([]*osv.Record{goRec}, "Go", "golang.org/x/text", "0.3.5")
+	if err != nil || len(fs) != 1 || fs[0].Severity != osv.SeverityUnscored {
+		t.Fatalf("GO-2021-0113 alone should be one unscored finding: %+v %v", fs, err)
+	}
+	f := fs[0]
+	if err := borrowSeverity(scanDB(t, "GO-2021-0113"), &f); err != nil {
+		t.Fatal(err)
+	}
+	if f.Severity != osv.SeverityUnscored {
+		t.Errorf("no alias stored: severity should stay unscored, got %s", f.Severity)
+	}
+	if err := borrowSeverity(scanDB(t, "GO-2021-0113", "GHSA-ppp9-7jff-5vj2"), &f); err != nil {
+		t.Fatal(err)
+	}
+	if f.Severity != osv.SeverityHigh || f.SeveritySource != "alias GHSA-ppp9-7jff-5vj2" {
+		t.Errorf("got %s from %q, want high from alias GHSA-ppp9-7jff-5vj2", f.Severity, f.SeveritySource)
+	}
+}
+
+// A package whose version cannot be parsed is unchecked, never clean, and
+// still gets the records that cover every version.
+func TestScanUnparseable(t *testing.T) {
+	db := scanDB(t, "GO-2021-0113")
+	res, err := Scan(context.Background(), db, xtext("latest"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Unchecked) != 1 {
+		t.Fatalf("want the package unchecked, got %+v", res.Unchecked)
+	}
+	if len(res.Findings) != 0 {
+		t.Errorf("GO-2021-0113 has a fixed version, so it cannot be asserted for an unknown version: %+v", res.Findings)
+	}
+}
+
+// An inventory ecosystem the database lacks is an error, not a clean scan.
+func TestScanMissingEcosystem(t *testing.T) {
+	db := scanDB(t, "GO-2021-0113")
+	inv := xtext("v0.3.5")
+	inv.Artifacts[0].Packages = append(inv.Artifacts[0].Packages, &lockfiles.Package{Ecosystem: "npm", Name: "lodash", Version: "4.17.15"})
+	if _, err := Scan(context.Background(), db, inv); err == nil || !errors.Is(err, ErrEcosystemMissing) {
+		t.Fatalf("want ErrEcosystemMissing, got %v", err)
+	}
+}
+
+func mustRead(t *testing.T, id string) []byte {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("testdata", "scan", id+".json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
