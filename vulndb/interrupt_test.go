@@ -166,6 +166,9 @@ func TestMain(m *testing.M) {
 	if benchPath != "" {
 		os.RemoveAll(filepath.Dir(benchPath))
 	}
+	if sharedDBPath != "" {
+		os.RemoveAll(filepath.Dir(sharedDBPath))
+	}
 	os.Exit(code)
 }
 
