@@ -13,8 +13,14 @@ import (
 // Verdict is the gate's decision and everything a report needs to explain it.
 type Verdict struct {
 	Pass bool
-	// Reasons explain the decision in one line each, blocking ones first
-	// ("2 blocking findings: MAL-2024-1 in npm event-stream@3.3.6 (malicious) ...").
+	// Reasons explain the decision in one line each, in a fixed order:
+	// SQL-injection highlights (blocking or not), then blocking findings
+	// (malicious first, then by severity), then blocking unchecked
+	// packages, then warnings (expired ignores, stale ignores, unreachable
+	// or baselined findings let through, unscored: warn, unchecked: warn).
+	// A line names the finding, its package and the rule:
+	// "MAL-2024-1010 in npm harbor-container-webhook@1.7.0 (function.zip): malicious package: always blocks".
+	// Empty when nothing needs saying (a clean pass).
 	Reasons []string
 	// Decisions holds one entry per finding of the result, in the same order
 	// as Result.Findings.
@@ -87,19 +93,24 @@ type Policy struct {
 
 // Baseline is the set of findings an earlier report knew about.
 type Baseline struct {
-	// Keys are "ID|purl" for every finding (each alias too).
+	// Keys are "ID|purl" for every finding (each alias too), purl in the
+	// normal form of normalPURL.
 	Keys map[string]bool
 	// Source is the file it was read from.
 	Source string
 }
 
-// Has reports whether the baseline knows finding f (by any of its IDs).
+// Has reports whether the baseline knows finding f (by any of its IDs) for
+// the same package URL. Purls on both sides are compared in normal form
+// (see baseline.go), so "pkg:npm/lodash@4.17.15?arch=x" meets
+// "pkg:npm/lodash@4.17.15".
 func (b *Baseline) Has(f *vulndb.Finding) bool {
-	if b == nil {
+	if b == nil || f == nil || f.Package == nil {
 		return false
 	}
+	purl := findingPURL(f)
 	for _, id := range append([]string{f.ID}, f.Aliases...) {
-		if b.Keys[id+"|"+f.Package.PURL] {
+		if b.Keys[id+"|"+purl] {
 			return true
 		}
 	}

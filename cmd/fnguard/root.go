@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/fnguard/fnguard/gate"
 	"github.com/fnguard/fnguard/lockfiles"
 	"github.com/fnguard/fnguard/vulndb"
 )
@@ -68,7 +69,8 @@ func exitCode(err error) (int, string) {
 		return ee.code, oneLine(ee.err.Error())
 	}
 	switch {
-	case errors.Is(err, vulndb.ErrNoDatabase), errors.Is(err, vulndb.ErrCorrupt), errors.Is(err, errStaleDB):
+	case errors.Is(err, vulndb.ErrNoDatabase), errors.Is(err, vulndb.ErrCorrupt), errors.Is(err, vulndb.ErrLocked),
+		errors.Is(err, vulndb.ErrEcosystemMissing), errors.Is(err, gate.ErrStale):
 		return exitDatabase, oneLine(err.Error())
 	}
 	var ie *lockfiles.InputError
@@ -77,8 +79,6 @@ func exitCode(err error) (int, string) {
 	}
 	return exitInput, oneLine(err.Error())
 }
-
-var errStaleDB = errors.New("advisory database is stale")
 
 func oneLine(s string) string {
 	s = strings.ReplaceAll(s, "\r", " ")
@@ -131,7 +131,7 @@ SBOMs, matches every package against OSV advisories from a local database
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return &exitError{exitInput, fmt.Errorf("%s (see '%s --help')", err, c.CommandPath())}
 	})
-	root.AddCommand(newVersionCmd(e), newSBOMCmd(e))
+	root.AddCommand(newScanCmd(e), newCheckCmd(e), newSBOMCmd(e), newDBCmd(e), newVersionCmd(e))
 	for _, c := range root.Commands() {
 		c.Flags().SortFlags = false
 	}

@@ -1,0 +1,183 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/fnguard/fnguard/vulndb"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+// cliCase is one command line whose exit status, stdout and stderr are
+// pinned by a golden file in testdata/golden/NAME.golden.
+type cliCase struct {
+	name string
+	args []string
+	env  map[string]string
+	// files are written to the case's temp dir before it runs; $TMP in args
+	// and file names is that dir.
+	files map[string]string
+	// also compares these files written by the command ($TMP-relative).
+	outputs []string
+}
+
+var (
+	rfc3339 = regexp.MustCompile(`\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})`)
+	uuidRe  = regexp.MustCompile(`urn:uuid:[0-9a-f-]{36}`)
+	humanRe = regexp.MustCompile(`\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC(, [^)\n]*)?`)
+	ageRe   = regexp.MustCompile(`\((<1m|\d+[mhd]) ago\)`)
+	sizeRe  = regexp.MustCompile(`\d+(\.\d)? (KiB|MiB|B)\)`)
+	durRe   = regexp.MustCompile(`"duration_ms": \d+`)
+	devRe   = regexp.MustCompile(`fnguard (devel|v[0-9][^\s"]*)`)
+)
+
+// scrub removes what legitimately differs between runs and machines.
+func scrub(s, tmp, repo string) string {
+	s = strings.ReplaceAll(s, tmp, "$TMP")
+	s = strings.ReplaceAll(s, repo, "$REPO")
+	s = rfc3339.ReplaceAllString(s, "<TIME>")
+	s = humanRe.ReplaceAllString(s, "<TIME>")
+	s = uuidRe.ReplaceAllString(s, "urn:uuid:<UUID>")
+	s = ageRe.ReplaceAllString(s, "(<AGE> ago)")
+	s = sizeRe.ReplaceAllString(s, "<SIZE>)")
+	s = durRe.ReplaceAllString(s, `"duration_ms": <N>`)
+	return devRe.ReplaceAllString(s, "fnguard <VERSION>")
+}
+
+func runCase(t *testing.T, c cliCase, tmp string) string {
+	t.Helper()
+	repo, _ := filepath.Abs(filepath.Join("..", ".."))
+	for name, content := range c.files {
+		p := filepath.Join(tmp, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	args := make([]string, len(c.args))
+	for i, a := range c.args {
+		a = strings.ReplaceAll(a, "$TMP", tmp)
+		args[i] = strings.ReplaceAll(a, "$REPO", repo)
+	}
+	var stdout, stderr bytes.Buffer
+	environ := map[string]string{"FNGUARD_DB": filepath.Join(tmp, "none.db")}
+	for k, v := range c.env {
+		environ[k] = strings.ReplaceAll(v, "$TMP", tmp)
+	}
+	code := runEnv(args, &env{
+		stdin: strings.NewReader(""), stdout: &stdout, stderr: &stderr,
+		getenv:     func(k string) string { return environ[k] },
+		isTerminal: func(io.Writer) bool { return false },
+	})
+	var b strings.Builder
+	b.WriteString("$ fnguard " + strings.Join(c.args, " ") + "\n")
+	b.WriteString("exit: " + strconv.Itoa(code) + "\n-- stdout --\n" + stdout.String() + "-- stderr --\n" + stderr.String())
+	for _, o := range c.outputs {
+		data, err := os.ReadFile(filepath.Join(tmp, o))
+		if err != nil {
+			t.Fatalf("%s: output %s not written: %v", c.name, o, err)
+		}
+		b.WriteString("-- " + o + " --\n" + string(data))
+	}
+	return scrub(b.String(), tmp, repo)
+}
+
+func checkGolden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", "golden", name+".golden")
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./cmd/fnguard -update to create it)", err)
+	}
+	if got != string(want) {
+		t.Errorf("%s differs from golden (run with -update to accept):\n--- got ---\n%s\n--- want ---\n%s", name, got, want)
+	}
+}
+
+// exampleDB imports the bundled example advisories into a fresh database.
+func exampleDB(t *testing.T, dir string) string {
+	t.Helper()
+	db := filepath.Join(dir, "osv.db")
+	if _, err := vulndb.Import(context.Background(), db, filepath.Join("..", "..", "examples", "osv")); err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
+func TestCLI(t *testing.T) {
+	ex := "$REPO/examples/orders-function.zip"
+	cases := []cliCase{
+		{name: "help", args: []string{"--help"}},
+		{name: "version", args: []string{"version"}},
+		{name: "unknown-flag", args: []string{"sbom", "--nope", ex}},
+		{name: "sbom-no-args", args: []string{"sbom"}},
+		{name: "sbom-bad-format", args: []string{"sbom", "--format", "spdx", ex}},
+		{name: "sbom-example", args: []string{"sbom", ex}, env: map[string]string{"SOURCE_DATE_EPOCH": "1700000000"}},
+		{name: "sbom-example-xml-15", args: []string{"sbom", "--format", "cyclonedx-xml", "--spec-version", "1.5", "-o", "$TMP/sbom.xml", ex},
+			env: map[string]string{"SOURCE_DATE_EPOCH": "1700000000"}, outputs: []string{"sbom.xml"}},
+		{name: "sbom-missing-file", args: []string{"sbom", "$TMP/nope.zip"}},
+		{name: "sbom-not-a-zip", args: []string{"sbom", "$TMP/x.zip"}, files: map[string]string{"x.zip": "hello\n"}},
+		{name: "sbom-empty-dir-files", args: []string{"sbom", "$TMP/src"}, files: map[string]string{"src/handler.py": "def handler(e, c):\n    return 1\n"}},
+		{name: "sbom-allow-empty", args: []string{"sbom", "--allow-empty", "$TMP/src"}, files: map[string]string{"src/handler.py": "def handler(e, c):\n    return 1\n"},
+			env: map[string]string{"SOURCE_DATE_EPOCH": "1700000000"}},
+		{name: "sbom-bad-epoch", args: []string{"sbom", ex}, env: map[string]string{"SOURCE_DATE_EPOCH": "yesterday"}},
+		{name: "scan-offline-no-db", args: []string{"scan", "--offline", ex}},
+		{name: "scan-corrupt-db", args: []string{"scan", "--offline", "--db", "$TMP/bad.db", ex}, files: map[string]string{"bad.db": strings.Repeat("not a database ", 400)}},
+		{name: "check-bad-ref", args: []string{"check", "--offline", "lodash"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			checkGolden(t, c.name, runCase(t, c, t.TempDir()))
+		})
+	}
+}
+
+// TestCLIWithDatabase runs the commands that need advisories against the
+// bundled example database.
+func TestCLIWithDatabase(t *testing.T) {
+	ex := "$REPO/examples/orders-function.zip"
+	tmp := t.TempDir()
+	db := exampleDB(t, tmp)
+	dbEnv := map[string]string{"FNGUARD_DB": db, "SOURCE_DATE_EPOCH": "1700000000"}
+	cases := []cliCase{
+		{name: "scan-table", args: []string{"scan", "--offline", ex}, env: dbEnv},
+		{name: "scan-json", args: []string{"scan", "--offline", "--format", "json", ex}, env: dbEnv},
+		{name: "scan-fail-on-never", args: []string{"scan", "--offline", "--fail-on", "never", ex}, env: dbEnv},
+		{name: "scan-missing-ecosystem", args: []string{"scan", "--offline", "$TMP/requirements.txt"}, env: dbEnv,
+			files: map[string]string{"requirements.txt": "requests==2.28.1\n"}},
+		{name: "scan-bad-policy", args: []string{"scan", "--offline", "--policy", "$TMP/p.yaml", ex}, env: dbEnv,
+			files: map[string]string{"p.yaml": "fail-on: high\nfial-on: low\n"}},
+		{name: "scan-outputs", args: []string{"scan", "--offline", "--output", "sarif=$TMP/r.sarif", "--output", "markdown=$TMP/r.md", ex}, env: dbEnv,
+			outputs: []string{"r.md"}},
+		{name: "check-affected", args: []string{"check", "pkg:npm/minimist@1.2.5"}, env: dbEnv},
+		{name: "check-clean", args: []string{"check", "npm/minimist@1.2.6"}, env: dbEnv},
+		{name: "check-unversioned", args: []string{"check", "npm/semver"}, env: dbEnv},
+		{name: "check-json", args: []string{"check", "--format", "json", "npm/semver@5.7.1", "npm/ms@2.0.0"}, env: dbEnv},
+		{name: "db-status", args: []string{"db", "status"}, env: dbEnv},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			checkGolden(t, c.name, runCase(t, c, tmp))
+		})
+	}
+}

@@ -1,0 +1,177 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/fnguard/fnguard/vulndb"
+)
+
+// dbFlag is the database location shared by every command that reads it.
+type dbFlag struct{ path string }
+
+func (d *dbFlag) register(c *cobra.Command) {
+	c.Flags().StringVar(&d.path, "db", "", "advisory database `FILE` (default $FNGUARD_DB, else the user cache dir)")
+}
+
+func (d *dbFlag) resolve(e *env) string {
+	if d.path != "" {
+		return d.path
+	}
+	if p := e.getenv("FNGUARD_DB"); p != "" {
+		return p
+	}
+	return vulndb.DefaultPath()
+}
+
+func newDBCmd(e *env) *cobra.Command {
+	c := &cobra.Command{
+		Use:   "db",
+		Short: "Manage the local OSV advisory database",
+		Long: `The advisory database is one file (bbolt) under the user cache directory, or
+--db / $FNGUARD_DB. It is filled from osv.dev's export bucket, or from a
+directory or zip in the same layout on air-gapped machines. An update that is
+interrupted at any point leaves the previous database intact.`,
+	}
+	c.AddCommand(newDBUpdateCmd(e), newDBImportCmd(e), newDBStatusCmd(e))
+	return c
+}
+
+func newDBUpdateCmd(e *env) *cobra.Command {
+	var (
+		db         dbFlag
+		source     string
+		ecosystems string
+		full       bool
+	)
+	c := &cobra.Command{
+		Use:   "update [--source URL|DIR] [--ecosystems npm,PyPI,...]",
+		Short: "Fetch advisories, incrementally when a database exists",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			path := db.resolve(e)
+			if err := ensureDir(path); err != nil {
+				return err
+			}
+			res, err := vulndb.Update(cmd.Context(), path, vulndb.UpdateOptions{
+				Source: source, Ecosystems: splitList(ecosystems), Progress: e.stderr, Full: full,
+			})
+			if err != nil {
+				return &exitError{exitDatabase, err}
+			}
+			printUpdate(e.stdout, res)
+			return nil
+		},
+	}
+	db.register(c)
+	c.Flags().StringVar(&source, "source", "", "export root: an http(s) URL or a directory in the same layout (default osv.dev's bucket)")
+	c.Flags().StringVar(&ecosystems, "ecosystems", "", "comma-separated OSV ecosystems (default: every ecosystem fnguard inventories)")
+	c.Flags().BoolVar(&full, "full", false, "read every all.zip again instead of fetching changed records")
+	return c
+}
+
+func newDBImportCmd(e *env) *cobra.Command {
+	var db dbFlag
+	c := &cobra.Command{
+		Use:   "import DIR|ZIP",
+		Short: "Load an offline export (<Ecosystem>/all.zip layout, or one all.zip)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			path := db.resolve(e)
+			if err := ensureDir(path); err != nil {
+				return err
+			}
+			res, err := vulndb.Import(cmd.Context(), path, args[0])
+			if err != nil {
+				return usageErr("%v", err)
+			}
+			printUpdate(e.stdout, res)
+			return nil
+		},
+	}
+	db.register(c)
+	return c
+}
+
+func newDBStatusCmd(e *env) *cobra.Command {
+	var db dbFlag
+	c := &cobra.Command{
+		Use:   "status",
+		Short: "Show per ecosystem the record count, source, last update and age",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			d, st, err := openDB(cmd.Context(), e, db.resolve(e), true)
+			if err != nil {
+				return err
+			}
+			defer d.Close()
+			now := time.Now()
+			fmt.Fprintf(e.stdout, "database %s (%s), updated %s (%s ago)\n", st.Path, humanBytes(st.Size), st.Updated.UTC().Format(time.RFC3339), age(now, st.Updated))
+			tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "ECOSYSTEM\tRECORDS\tUPDATED\tAGE\tNEWEST RECORD\tSOURCE")
+			for _, es := range st.Ecosystems {
+				fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\n", es.Name, es.Records, es.Updated.UTC().Format(time.RFC3339), age(now, es.Updated), es.Newest.UTC().Format("2006-01-02"), es.Source)
+			}
+			return tw.Flush()
+		},
+	}
+	db.register(c)
+	return c
+}
+
+func printUpdate(w io.Writer, res *vulndb.UpdateResult) {
+	for _, e := range res.Ecosystems {
+		line := fmt.Sprintf("%-10s %-11s %6d records (+%d added, %d changed, %d removed)", e.Ecosystem, e.Mode, e.Records, e.Added, e.Changed, e.Removed)
+		if e.Note != "" {
+			line += "; " + e.Note
+		}
+		fmt.Fprintln(w, line)
+		for _, inv := range e.Invalid {
+			fmt.Fprintf(w, "  skipped invalid record: %v\n", inv)
+		}
+	}
+	fmt.Fprintf(w, "database %s from %s (%s fetched)\n", res.Path, res.Source, humanBytes(res.BytesFetched))
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func humanBytes(n int64) string {
+	switch {
+	case n >= 1<<30:
+		return fmt.Sprintf("%.1f GiB", float64(n)/(1<<30))
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d B", n)
+}
+
+func age(now, t time.Time) string {
+	if t.IsZero() {
+		return "never"
+	}
+	d := now.Sub(t)
+	switch {
+	case d < time.Minute:
+		return "<1m"
+	case d < time.Hour:
+		return fmt.Sprintf("%dm", int(d.Minutes()))
+	case d < 48*time.Hour:
+		return fmt.Sprintf("%dh", int(d.Hours()))
+	}
+	return fmt.Sprintf("%dd", int(d.Hours()/24))
+}

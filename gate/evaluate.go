@@ -1,0 +1,436 @@
+package gate
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/fnguard/fnguard/internal/ecosystem"
+	"github.com/fnguard/fnguard/lockfiles"
+	"github.com/fnguard/fnguard/lockfiles/categories"
+	"github.com/fnguard/fnguard/vulndb"
+	"github.com/fnguard/fnguard/vulndb/osv"
+)
+
+// ErrStale means the advisory database is older than the policy allows: a
+// scan against it could pass a release that a fresh one would fail.
+var ErrStale = errors.New("advisory database is stale")
+
+// CheckDatabaseAge fails when the database was last updated more than
+// p.MaxDBAge before now, or when its update time is unknown (zero): an age
+// that cannot be told is not young enough.
+func CheckDatabaseAge(updated time.Time, p *Policy, now time.Time) error {
+	if p == nil {
+		p = DefaultPolicy()
+	}
+	if updated.IsZero() {
+		return fmt.Errorf("%w: the database does not record when it was updated, policy max-db-age %s; run: fnguard db update",
+			ErrStale, formatAge(p.MaxDBAge))
+	}
+	age := now.Sub(updated)
+	if age <= p.MaxDBAge {
+		return nil
+	}
+	return fmt.Errorf("%w: updated %s (%s ago), policy max-db-age %s; run: fnguard db update",
+		ErrStale, updated.UTC().Format(time.RFC3339), formatAge(age), formatAge(p.MaxDBAge))
+}
+
+// formatAge writes whole days as "Nd" (as policies write them) and anything
+// else as a Go duration rounded to the minute.
+func formatAge(d time.Duration) string {
+	day := 24 * time.Hour
+	if d >= day {
+		days := d / day
+		if rest := (d % day).Round(time.Hour); rest > 0 {
+			return fmt.Sprintf("%dd%s", days, strings.TrimSuffix(rest.String(), "0m0s"))
+		}
+		return fmt.Sprintf("%dd", days)
+	}
+	return d.Round(time.Minute).String()
+}
+
+// Evaluation order for one finding (Decision.Why keeps every step):
+//
+//  1. Malicious findings block, whatever fail-on, unreachable, ignores or
+//     the baseline say: installing the package ran its code already, so no
+//     threshold or accepted risk applies. Ignores of MAL- IDs are refused
+//     when the policy is read; an ignore that matches a malicious finding
+//     through another ID (a GHSA alias) is reported as refused.
+//  2. Unscored findings block unless unscored: warn. They are never read
+//     as low: no score means nobody has said it is harmless.
+//  3. Otherwise the finding blocks when its severity is at or above its
+//     threshold: the strictest of fail-on and the thresholds of the
+//     package's categories.
+//  4. A finding that would block stops blocking when
+//     - its Go symbols are known not to be linked (Reachable false) and
+//       unreachable is warn or ignore (nil Reachable means "cannot tell"
+//       and counts as reachable),
+//     - an unexpired ignore matches it (expired ones are reported and do
+//       not apply), or
+//     - the baseline lists it.
+//
+// Unchecked packages (versions that could not be compared) block unless
+// unchecked: warn. Highlight (CWE-89 in an orm, db-driver or query-builder
+// package) is independent of blocking: such findings always lead Reasons.
+
+// sqlCategories are the categories whose SQL-injection advisories are
+// highlighted: these libraries are the defence the application relies on.
+var sqlCategories = []string{categories.ORM, categories.DBDriver, categories.QueryBuilder}
+
+// Evaluate decides the release under policy p (nil: DefaultPolicy) and
+// baseline b (nil: none). It never fails: every finding gets a Decision.
+func Evaluate(res *vulndb.Result, p *Policy, b *Baseline, now time.Time) *Verdict {
+	if p == nil {
+		p = DefaultPolicy()
+	}
+	if res == nil {
+		res = &vulndb.Result{}
+	}
+	v := &Verdict{Policy: p, Decisions: make([]*Decision, len(res.Findings))}
+	used := make([]bool, len(p.Ignores))
+	expired := make([]bool, len(p.Ignores))
+	var lines []reasonLine
+	for i, f := range res.Findings {
+		d, l := decide(f, p, b, now, used, expired)
+		v.Decisions[i] = d
+		lines = append(lines, l...)
+	}
+	for i, ig := range p.Ignores {
+		switch {
+		case !used[i]:
+			v.StaleIgnores = append(v.StaleIgnores, ig)
+			lines = append(lines, reasonLine{class: classWarn, sub: 1, text: fmt.Sprintf("ignore %s%s matches no finding: remove it", ig.ID, ignoreWhere(p, ig)), key: fmt.Sprintf("%08d", i)})
+		case expired[i]:
+			v.ExpiredIgnores = append(v.ExpiredIgnores, ig)
+			lines = append(lines, reasonLine{class: classWarn, sub: 0, text: fmt.Sprintf("ignore %s%s expired on %s: its findings count again", ig.ID, ignoreWhere(p, ig), ig.Expires.Format(time.DateOnly)), key: fmt.Sprintf("%08d", i)})
+		}
+	}
+	if len(res.Unchecked) > 0 {
+		v.UncheckedBlocking = p.Unchecked != valWarn
+		for _, u := range res.Unchecked {
+			l := reasonLine{class: classWarn, sub: 5, key: pkgLabel(u.Package)}
+			if v.UncheckedBlocking {
+				l.class, l.sub = classBlock, 9
+				l.text = fmt.Sprintf("%s could not be checked (%s): blocking, unchecked: fail", pkgLabel(u.Package), u.Reason)
+			} else {
+				l.text = fmt.Sprintf("%s could not be checked (%s): not blocking, unchecked: warn", pkgLabel(u.Package), u.Reason)
+			}
+			lines = append(lines, l)
+		}
+	}
+	v.Pass = !v.UncheckedBlocking
+	for _, d := range v.Decisions {
+		if d.Blocking {
+			v.Pass = false
+		}
+	}
+	slices.SortStableFunc(lines, compareLines)
+	for _, l := range lines {
+		v.Reasons = append(v.Reasons, l.text)
+	}
+	return v
+}
+
+// Reason line classes, in output order.
+const (
+	classHighlight = iota
+	classBlock
+	classWarn
+)
+
+// reasonLine sorts by class, sub-order within the class, then key.
+type reasonLine struct {
+	class, sub int
+	key        string
+	text       string
+}
+
+func compareLines(a, b reasonLine) int {
+	if a.class != b.class {
+		return a.class - b.class
+	}
+	if a.sub != b.sub {
+		return a.sub - b.sub
+	}
+	if c := strings.Compare(a.key, b.key); c != 0 {
+		return c
+	}
+	return strings.Compare(a.text, b.text)
+}
+
+func decide(f *vulndb.Finding, p *Policy, b *Baseline, now time.Time, used, expired []bool) (*Decision, []reasonLine) {
+	d := &Decision{}
+	var cats []string
+	if f.Package != nil {
+		cats = f.Package.Categories
+	}
+	threshold, from := p.FailOn, "fail-on"
+	for _, c := range cats {
+		if t, ok := p.Categories[c]; ok && stricter(t, threshold) {
+			threshold, from = t, c+" threshold"
+		}
+	}
+	d.Threshold = threshold
+	d.Highlight = hasCWE(f.CWEs, "CWE-89") && slices.ContainsFunc(cats, func(c string) bool { return slices.Contains(sqlCategories, c) })
+
+	// Steps 1-3: would it block on its own?
+	var wouldBlock bool
+	switch {
+	case f.Malicious:
+		wouldBlock = true
+		d.Why = append(d.Why, "malicious package: always blocks")
+	case osv.SeverityRank(f.Severity) > osv.SeverityRank(osv.SeverityLow):
+		// Unscored, or a label fnguard does not know: no one has said it
+		// is harmless.
+		wouldBlock = p.Unscored != valWarn
+		d.Why = append(d.Why, "unscored: "+map[bool]string{true: valFail, false: valWarn}[wouldBlock])
+	case failsAt(f.Severity, threshold):
+		wouldBlock = true
+		d.Why = append(d.Why, fmt.Sprintf("%s at or above %s %s", f.Severity, from, threshold))
+	case threshold == valNever:
+		d.Why = append(d.Why, fmt.Sprintf("%s: fail-on never", f.Severity))
+	default:
+		d.Why = append(d.Why, fmt.Sprintf("%s below %s %s", f.Severity, from, threshold))
+	}
+
+	// Step 4: what lets it pass.
+	unreachable := f.Reachable != nil && !*f.Reachable
+	if unreachable && p.Unreachable != valFail {
+		if p.Unreachable == valIgnore {
+			d.Why = append(d.Why, "unreachable: ignored")
+		} else {
+			d.Why = append(d.Why, "unreachable: warn")
+		}
+	} else if unreachable {
+		d.Why = append(d.Why, "unreachable: fail")
+	}
+	var refused []string
+	for i, ig := range p.Ignores {
+		if !ignoreMatches(ig, f) {
+			continue
+		}
+		used[i] = true
+		switch {
+		case f.Malicious:
+			refused = append(refused, ig.ID)
+			d.Why = append(d.Why, fmt.Sprintf("ignore %s%s refused: malicious", ig.ID, ignoreWhere(p, ig)))
+		case ignoreExpired(ig, now):
+			expired[i] = true
+			if !d.Ignored {
+				d.IgnoreExpired = true
+				d.Why = append(d.Why, fmt.Sprintf("ignore expired on %s", ig.Expires.Format(time.DateOnly)))
+			}
+		case !d.Ignored:
+			d.Ignored, d.IgnoreExpired = true, false
+			d.IgnoreReason, d.IgnoreExpires = ig.Reason, ig.Expires
+			d.Why = append(d.Why, fmt.Sprintf("ignored until %s: %s", ig.Expires.Format(time.DateOnly), ig.Reason))
+		}
+	}
+	if b.Has(f) {
+		d.InBaseline = true
+		if f.Malicious {
+			d.Why = append(d.Why, "in baseline, but malicious findings block regardless")
+		} else {
+			d.Why = append(d.Why, "in baseline")
+		}
+	}
+	passBy := ""
+	switch {
+	case f.Malicious:
+	case unreachable && p.Unreachable == valIgnore:
+		passBy = "unreachable: ignore"
+	case unreachable && p.Unreachable == valWarn:
+		passBy = "vulnerable symbols not linked, unreachable: warn"
+	case d.Ignored:
+		passBy = "ignored until " + d.IgnoreExpires.Format(time.DateOnly)
+	case d.InBaseline:
+		passBy = "in baseline " + b.Source
+	}
+	d.Blocking = wouldBlock && passBy == ""
+
+	// Reason lines.
+	var lines []reasonLine
+	key := lineKey(f)
+	label := fmt.Sprintf("%s in %s", f.ID, pkgLabel(f.Package))
+	if d.Highlight {
+		state := "not blocking"
+		if d.Blocking {
+			state = "blocking"
+		} else if passBy != "" {
+			state = "not blocking: " + passBy
+		}
+		lines = append(lines, reasonLine{class: classHighlight, key: key,
+			text: fmt.Sprintf("SQL injection (CWE-89) in %s %s: %s (%s, %s)", strings.Join(sqlCats(cats), "/"), pkgLabel(f.Package), f.ID, sevText(f), state)})
+	}
+	switch {
+	case d.Blocking && !d.Highlight:
+		why := d.Why[0]
+		if d.IgnoreExpired {
+			why += ", ignore expired on " + expiredDate(p, f, now)
+		}
+		if len(refused) > 0 {
+			why += ", ignore " + strings.Join(refused, ", ") + " refused"
+		}
+		if d.InBaseline && f.Malicious {
+			why += ", in baseline but malicious"
+		}
+		lines = append(lines, reasonLine{class: classBlock, sub: blockSub(f), key: key, text: fmt.Sprintf("%s: %s", label, why)})
+	case d.Highlight, d.Blocking:
+		// Already said.
+	case wouldBlock && (d.Ignored || (unreachable && p.Unreachable == valIgnore)):
+		// The policy's own explicit word; Decisions still carry it.
+	case wouldBlock:
+		// Unreachable (warn) or in the baseline: shown, so that a pass is
+		// never silent about what it let through.
+		sub := 2
+		if d.InBaseline && !unreachable {
+			sub = 3
+		}
+		lines = append(lines, reasonLine{class: classWarn, sub: sub, key: key, text: fmt.Sprintf("%s: not blocking (%s, %s)", label, sevText(f), passBy)})
+	case f.Severity == osv.SeverityUnscored:
+		lines = append(lines, reasonLine{class: classWarn, sub: 4, key: key, text: fmt.Sprintf("%s: unscored, not blocking (unscored: warn)", label)})
+	}
+	return d, lines
+}
+
+// blockSub orders blocking lines: malicious, then by severity (unscored
+// after low, as SeverityRank puts it).
+func blockSub(f *vulndb.Finding) int {
+	if f.Malicious {
+		return 0
+	}
+	return 1 + osv.SeverityRank(f.Severity)
+}
+
+func lineKey(f *vulndb.Finding) string {
+	return fmt.Sprintf("%d|%s|%s", osv.SeverityRank(f.Severity), f.ID, pkgLabel(f.Package))
+}
+
+func expiredDate(p *Policy, f *vulndb.Finding, now time.Time) string {
+	var dates []string
+	for _, ig := range p.Ignores {
+		if ignoreMatches(ig, f) && ignoreExpired(ig, now) {
+			dates = append(dates, ig.Expires.Format(time.DateOnly))
+		}
+	}
+	return strings.Join(dates, ", ")
+}
+
+func sevText(f *vulndb.Finding) string {
+	if f.Malicious {
+		return "malicious"
+	}
+	return f.Severity
+}
+
+func sqlCats(cats []string) []string {
+	var out []string
+	for _, c := range sqlCategories {
+		if slices.Contains(cats, c) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// pkgLabel names a package in messages: "npm sequelize@6.19.0 (fn.zip)".
+func pkgLabel(p *lockfiles.Package) string {
+	if p == nil {
+		return "unknown package"
+	}
+	s := fmt.Sprintf("%s %s@%s", p.Ecosystem, p.Name, p.Version)
+	if p.Artifact != "" {
+		s += " (" + p.Artifact + ")"
+	}
+	return s
+}
+
+func ignoreWhere(p *Policy, ig Ignore) string {
+	switch {
+	case ig.Line > 0 && p.Source != "":
+		return fmt.Sprintf(" (%s:%d)", p.Source, ig.Line)
+	case ig.Line > 0:
+		return fmt.Sprintf(" (line %d)", ig.Line)
+	}
+	return ""
+}
+
+// thresholdRank orders thresholds by how much they fail: never -1, critical
+// 0 ... low 3. Larger is stricter.
+func thresholdRank(t string) int {
+	if t == valNever {
+		return -1
+	}
+	return osv.SeverityRank(t)
+}
+
+func stricter(a, b string) bool { return thresholdRank(a) > thresholdRank(b) }
+
+// failsAt reports whether a scored severity is at or above threshold.
+func failsAt(sev, threshold string) bool {
+	if threshold == valNever {
+		return false
+	}
+	return osv.SeverityRank(sev) <= thresholdRank(threshold)
+}
+
+func hasCWE(cwes []string, want string) bool {
+	for _, c := range cwes {
+		if strings.EqualFold(strings.TrimSpace(c), want) {
+			return true
+		}
+	}
+	return false
+}
+
+// ignoreExpired: an ignore holds through the whole of its expires day (UTC).
+func ignoreExpired(ig Ignore, now time.Time) bool {
+	return !now.Before(ig.Expires.AddDate(0, 0, 1))
+}
+
+// ignoreMatches reports whether ig names f: by primary ID or any alias
+// (case-insensitively: advisory IDs are written in several cases), and
+// within its package scope when it has one.
+func ignoreMatches(ig Ignore, f *vulndb.Finding) bool {
+	idOK := strings.EqualFold(ig.ID, f.ID)
+	for _, a := range f.Aliases {
+		idOK = idOK || strings.EqualFold(ig.ID, a)
+	}
+	if !idOK {
+		return false
+	}
+	if ig.Package == "" {
+		return true
+	}
+	if f.Package == nil {
+		return false
+	}
+	sc, err := parseScope(ig.Package)
+	if err != nil {
+		return false // cannot happen after LoadPolicy; fail closed anyway
+	}
+	pkg := f.Package
+	eco := ecosystem.Canonical(pkg.Ecosystem)
+	if sc.eco != "" && sc.eco != eco {
+		return false
+	}
+	if ecosystem.NormalizeName(eco, sc.name) != ecosystem.NormalizeName(eco, pkg.Name) {
+		return false
+	}
+	if sc.version == "" {
+		return true
+	}
+	if sc.version == pkg.Version {
+		return true
+	}
+	// Versions compare by the ecosystem's rules ("1.0" is "1.0.0" in
+	// Maven); Go versions are written with and without "v".
+	a, b := sc.version, pkg.Version
+	if eco == ecosystem.Go {
+		a, b = strings.TrimPrefix(a, "v"), strings.TrimPrefix(b, "v")
+	}
+	c, err := osv.CompareVersions(eco, a, b)
+	return err == nil && c == 0
+}

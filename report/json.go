@@ -1,0 +1,353 @@
+package report
+
+import (
+	"encoding/json"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/fnguard/fnguard/gate"
+	"github.com/fnguard/fnguard/lockfiles"
+	"github.com/fnguard/fnguard/sbom"
+)
+
+// JSONSchemaVersion is the version of the JSON report contract. It changes
+// only when a field is removed or changes meaning; new fields may appear
+// without a bump, so consumers must ignore fields they do not know.
+const JSONSchemaVersion = 1
+
+// The JSON report contract, documented field by field in README.md. Slices
+// are never nil when encoded (empty arrays are [], not null) and order is
+// deterministic, so reports can be diffed and used as --baseline input.
+
+// JSONReport is the whole document.
+type JSONReport struct {
+	SchemaVersion int             `json:"schema_version"`
+	Tool          JSONTool        `json:"tool"`
+	GeneratedAt   string          `json:"generated_at"`
+	Summary       JSONSummary     `json:"summary"`
+	Artifacts     []JSONArtifact  `json:"artifacts"`
+	Findings      []JSONFinding   `json:"findings"`
+	Unchecked     []JSONUnchecked `json:"unchecked"`
+	Remediation   []JSONFix       `json:"remediation"`
+	Warnings      []JSONWarning   `json:"warnings"`
+	Database      JSONDatabase    `json:"database"`
+	Verdict       *JSONVerdict    `json:"verdict"`
+}
+
+// JSONTool names the program that wrote the report.
+type JSONTool struct {
+	Name    string `json:"name"`
+	Version string `json:"version"`
+}
+
+// JSONSummary counts findings.
+type JSONSummary struct {
+	Findings   int            `json:"findings"`
+	BySeverity map[string]int `json:"by_severity"`
+	Blocking   int            `json:"blocking"`
+	Ignored    int            `json:"ignored"`
+	Malicious  int            `json:"malicious"`
+	Unchecked  int            `json:"unchecked"`
+}
+
+// JSONArtifact is one input.
+type JSONArtifact struct {
+	Path      string         `json:"path"`
+	Kind      string         `json:"kind"`
+	Runtime   string         `json:"runtime"`
+	Parent    string         `json:"parent"`
+	Component *JSONComponent `json:"component"`
+	Complete  bool           `json:"complete"`
+	Packages  []JSONPackage  `json:"packages"`
+}
+
+// JSONComponent is an artifact's own application.
+type JSONComponent struct {
+	Name    string `json:"name"`
+	Version string `json:"version"`
+	PURL    string `json:"purl"`
+}
+
+// JSONPackage is one package of an artifact.
+type JSONPackage struct {
+	Ecosystem    string   `json:"ecosystem"`
+	Name         string   `json:"name"`
+	Version      string   `json:"version"`
+	PURL         string   `json:"purl"`
+	Locations    []string `json:"locations"`
+	Categories   []string `json:"categories"`
+	Licenses     []string `json:"licenses"`
+	VersionError string   `json:"version_error"`
+}
+
+// JSONPackageRef identifies a package where the full record is elsewhere.
+type JSONPackageRef struct {
+	Ecosystem string `json:"ecosystem"`
+	Name      string `json:"name"`
+	Version   string `json:"version"`
+	PURL      string `json:"purl"`
+}
+
+// JSONFinding is one advisory affecting one package of one artifact, with
+// the gate's decision about it.
+type JSONFinding struct {
+	ID             string         `json:"id"`
+	Aliases        []string       `json:"aliases"`
+	Summary        string         `json:"summary"`
+	Package        JSONPackageRef `json:"package"`
+	Artifact       string         `json:"artifact"`
+	Locations      []string       `json:"locations"`
+	Severity       string         `json:"severity"`
+	Score          float64        `json:"score"`
+	Vector         string         `json:"vector"`
+	SeveritySource string         `json:"severity_source"`
+	Malicious      bool           `json:"malicious"`
+	Fixed          []string       `json:"fixed"`
+	Categories     []string       `json:"categories"`
+	CWEs           []string       `json:"cwes"`
+	References     []string       `json:"references"`
+	Reachable      *bool          `json:"reachable"`
+	ReachableLevel string         `json:"reachable_level"`
+	ReachableWhy   string         `json:"reachable_reason"`
+	Blocking       bool           `json:"blocking"`
+	Highlight      bool           `json:"highlight"`
+	Ignored        bool           `json:"ignored"`
+	IgnoreReason   string         `json:"ignore_reason"`
+	IgnoreExpires  *string        `json:"ignore_expires"`
+	IgnoreExpired  bool           `json:"ignore_expired"`
+	InBaseline     bool           `json:"in_baseline"`
+	Threshold      string         `json:"threshold"`
+	Why            []string       `json:"why"`
+}
+
+// JSONUnchecked is a package whose version could not be compared.
+type JSONUnchecked struct {
+	Package  JSONPackageRef `json:"package"`
+	Artifact string         `json:"artifact"`
+	Reason   string         `json:"reason"`
+}
+
+// JSONFix is the smallest upgrade that clears every advisory of a package.
+type JSONFix struct {
+	Package   JSONPackageRef `json:"package"`
+	Artifact  string         `json:"artifact"`
+	UpgradeTo *string        `json:"upgrade_to"`
+	Clears    []string       `json:"clears"`
+}
+
+// JSONWarning is a non-fatal inventory problem.
+type JSONWarning struct {
+	Artifact string `json:"artifact"`
+	Location string `json:"location"`
+	Message  string `json:"message"`
+}
+
+// JSONDatabase says what the scan was matched against.
+type JSONDatabase struct {
+	Path       string                       `json:"path"`
+	Updated    *string                      `json:"updated"`
+	Ecosystems map[string]JSONEcosystemInfo `json:"ecosystems"`
+}
+
+// JSONEcosystemInfo is one ecosystem of the database.
+type JSONEcosystemInfo struct {
+	Records int     `json:"records"`
+	Updated *string `json:"updated"`
+}
+
+// JSONVerdict is the gate's decision.
+type JSONVerdict struct {
+	Pass              bool         `json:"pass"`
+	Reasons           []string     `json:"reasons"`
+	UncheckedBlocking bool         `json:"unchecked_blocking"`
+	StaleIgnores      []JSONIgnore `json:"stale_ignores"`
+	ExpiredIgnores    []JSONIgnore `json:"expired_ignores"`
+	Policy            *JSONPolicy  `json:"policy"`
+}
+
+// JSONIgnore is one ignore entry of the policy.
+type JSONIgnore struct {
+	ID      string  `json:"id"`
+	Package string  `json:"package"`
+	Reason  string  `json:"reason"`
+	Expires *string `json:"expires"`
+	Line    int     `json:"line"`
+}
+
+// JSONPolicy is the policy the verdict was reached under.
+type JSONPolicy struct {
+	Source      string            `json:"source"`
+	FailOn      string            `json:"fail_on"`
+	Unscored    string            `json:"unscored"`
+	Unchecked   string            `json:"unchecked"`
+	Unreachable string            `json:"unreachable"`
+	MaxDBAge    string            `json:"max_db_age"`
+	Categories  map[string]string `json:"categories"`
+}
+
+func writeJSON(w io.Writer, m *model, opts Options) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	// Summaries and reasons quote code ("<script>", "&&"); escaping them
+	// would only make the file harder to read.
+	enc.SetEscapeHTML(false)
+	return enc.Encode(buildJSON(m, opts))
+}
+
+func buildJSON(m *model, opts Options) *JSONReport {
+	r := &JSONReport{
+		SchemaVersion: JSONSchemaVersion,
+		Tool:          JSONTool{Name: "fnguard", Version: opts.ToolVersion},
+		GeneratedAt:   opts.Now.UTC().Format(time.RFC3339),
+		Artifacts:     []JSONArtifact{},
+		Findings:      []JSONFinding{},
+		Unchecked:     []JSONUnchecked{},
+		Remediation:   []JSONFix{},
+		Warnings:      []JSONWarning{},
+	}
+	r.Summary = JSONSummary{Findings: len(m.items), BySeverity: map[string]int{}, Blocking: m.blocked, Unchecked: len(m.unc)}
+	for _, s := range severities {
+		r.Summary.BySeverity[s] = m.counts[s]
+	}
+	for _, a := range m.arts {
+		ja := JSONArtifact{Path: a.Path, Kind: a.Kind, Runtime: a.Runtime, Parent: a.Parent, Complete: a.Complete, Packages: []JSONPackage{}}
+		if c := a.Component; c != nil {
+			ja.Component = &JSONComponent{Name: c.Name, Version: c.Version, PURL: c.PURL}
+		}
+		pkgs := sortedPackages(a.Packages)
+		for _, p := range pkgs {
+			ja.Packages = append(ja.Packages, JSONPackage{
+				Ecosystem: p.Ecosystem, Name: p.Name, Version: p.Version, PURL: purlOf(p),
+				Locations: strs(p.Locations), Categories: strs(p.Categories), Licenses: strs(p.Licenses),
+				VersionError: p.VersionError,
+			})
+		}
+		r.Artifacts = append(r.Artifacts, ja)
+	}
+	for _, it := range m.items {
+		f, d := it.f, it.d
+		if d.Ignored {
+			r.Summary.Ignored++
+		}
+		if f.Malicious {
+			r.Summary.Malicious++
+		}
+		jf := JSONFinding{
+			ID: f.ID, Aliases: strs(f.Aliases), Summary: f.Summary,
+			Package: pkgRef(f.Package), Artifact: f.Package.Artifact, Locations: strs(f.Package.Locations),
+			Severity: severityOf(f), Score: f.Score, Vector: f.Vector, SeveritySource: f.SeveritySource,
+			Malicious: f.Malicious, Fixed: strs(fixedVersions(f)), Categories: strs(f.Package.Categories),
+			CWEs: strs(f.CWEs), References: strs(f.References),
+			Reachable: f.Reachable, ReachableLevel: f.ReachLevel, ReachableWhy: f.ReachReason,
+			Blocking: d.Blocking, Highlight: d.Highlight,
+			Ignored: d.Ignored, IgnoreReason: d.IgnoreReason, IgnoreExpires: dateOrNil(d.IgnoreExpires),
+			IgnoreExpired: d.IgnoreExpired, InBaseline: d.InBaseline, Threshold: d.Threshold, Why: strs(d.Why),
+		}
+		r.Findings = append(r.Findings, jf)
+	}
+	for _, u := range m.unc {
+		r.Unchecked = append(r.Unchecked, JSONUnchecked{Package: pkgRef(u.Package), Artifact: artifactPath(u.Package), Reason: u.Reason})
+	}
+	for _, fx := range m.fixes {
+		jf := JSONFix{Package: pkgRef(fx.Package), Artifact: artifactPath(fx.Package), Clears: strs(fx.Clears)}
+		if fx.Version != "" {
+			v := fx.Version
+			jf.UpgradeTo = &v
+		}
+		r.Remediation = append(r.Remediation, jf)
+	}
+	if inv := m.res.Inventory; inv != nil {
+		for _, w := range inv.Warnings {
+			r.Warnings = append(r.Warnings, JSONWarning{Artifact: w.Artifact, Location: w.Location, Message: w.Message})
+		}
+	}
+	db := m.res.Database
+	r.Database = JSONDatabase{Path: db.Path, Updated: timeOrNil(db.Updated), Ecosystems: map[string]JSONEcosystemInfo{}}
+	for name, e := range db.Ecosystems {
+		r.Database.Ecosystems[name] = JSONEcosystemInfo{Records: e.Records, Updated: timeOrNil(e.Updated)}
+	}
+	if v := m.v; v != nil {
+		jv := &JSONVerdict{Pass: v.Pass, Reasons: strs(v.Reasons), UncheckedBlocking: v.UncheckedBlocking,
+			StaleIgnores: jsonIgnores(v.StaleIgnores), ExpiredIgnores: jsonIgnores(v.ExpiredIgnores)}
+		if p := v.Policy; p != nil {
+			jv.Policy = &JSONPolicy{Source: p.Source, FailOn: p.FailOn, Unscored: p.Unscored, Unchecked: p.Unchecked,
+				Unreachable: p.Unreachable, MaxDBAge: p.MaxDBAge.String(), Categories: map[string]string{}}
+			for k, c := range p.Categories {
+				jv.Policy.Categories[k] = c
+			}
+		}
+		r.Verdict = jv
+	}
+	return r
+}
+
+func jsonIgnores(ig []gate.Ignore) []JSONIgnore {
+	out := []JSONIgnore{}
+	for _, i := range ig {
+		out = append(out, JSONIgnore{ID: i.ID, Package: i.Package, Reason: i.Reason, Expires: dateOrNil(i.Expires), Line: i.Line})
+	}
+	return out
+}
+
+func pkgRef(p *lockfiles.Package) JSONPackageRef {
+	if p == nil {
+		return JSONPackageRef{}
+	}
+	return JSONPackageRef{Ecosystem: p.Ecosystem, Name: p.Name, Version: p.Version, PURL: purlOf(p)}
+}
+
+// purlOf is p's package URL, or the one the SBOM derives from ecosystem,
+// name and version when the inventory had none: --baseline keys findings
+// by purl (gate.Baseline), and the SBOM, the JSON report and the baseline
+// must name a package the same way.
+func purlOf(p *lockfiles.Package) string {
+	if p.PURL != "" {
+		return p.PURL
+	}
+	if ref := sbom.BOMRef(p); strings.HasPrefix(ref, "pkg:") {
+		return ref
+	}
+	return ""
+}
+
+func artifactPath(p *lockfiles.Package) string {
+	if p == nil {
+		return ""
+	}
+	return p.Artifact
+}
+
+// strs copies s so an absent list encodes as [] and the report never
+// aliases the result's slices.
+func strs(s []string) []string {
+	return append([]string{}, s...)
+}
+
+func dateOrNil(t time.Time) *string {
+	if t.IsZero() {
+		return nil
+	}
+	s := ignoreDate(t)
+	return &s
+}
+
+func timeOrNil(t time.Time) *string {
+	if t.IsZero() {
+		return nil
+	}
+	s := t.UTC().Format(time.RFC3339)
+	return &s
+}
+
+// sortedPackages orders an artifact's packages by ecosystem, name, version.
+func sortedPackages(ps []*lockfiles.Package) []*lockfiles.Package {
+	out := make([]*lockfiles.Package, 0, len(ps))
+	for _, p := range ps {
+		if p != nil {
+			out = append(out, p)
+		}
+	}
+	sortPkgs(out)
+	return out
+}

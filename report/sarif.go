@@ -1,0 +1,433 @@
+package report
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/url"
+	"path"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/fnguard/fnguard/lockfiles"
+	"github.com/fnguard/fnguard/sbom"
+	"github.com/fnguard/fnguard/vulndb"
+	"github.com/fnguard/fnguard/vulndb/osv"
+)
+
+// The SARIF 2.1.0 subset fnguard writes. These are local types rather than
+// github.com/owenrumney/go-sarif/v3: that module's v210/sarif package
+// imports github.com/xeipuuv/gojsonschema, which go.sum does not cover, and
+// the output is checked against the OASIS schema in the tests either way.
+// Only the members fnguard fills are declared; all are optional in the
+// schema unless noted.
+
+const (
+	sarifSchema  = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+	sarifVersion = "2.1.0"
+	toolInfoURI  = "https://github.com/fnguard/fnguard"
+	// fingerprintKey names fnguard's partial fingerprint; the /v1 suffix is
+	// the convention for letting a future scheme coexist.
+	fingerprintKey = "fnguardFinding/v1"
+)
+
+// securitySeverity* are GitHub's security-severity values for findings
+// without a CVSS score. GitHub buckets the value (over 9.0 critical, 7.0 to
+// 8.9 high, 4.0 to 6.9 medium, below low); a label-only advisory gets a
+// value inside its label's bucket, and an unscored one 7.0 (high): the gate
+// fails unscored advisories by default, so code scanning should not file
+// them under low.
+var securitySeverityFor = map[string]string{
+	osv.SeverityCritical: "9.5",
+	osv.SeverityHigh:     "8.0",
+	osv.SeverityMedium:   "5.5",
+	osv.SeverityLow:      "2.0",
+	osv.SeverityUnscored: "7.0",
+}
+
+type sarifLog struct {
+	Schema  string     `json:"$schema"`
+	Version string     `json:"version"`
+	Runs    []sarifRun `json:"runs"`
+}
+
+type sarifRun struct {
+	Tool        sarifTool         `json:"tool"`
+	Invocations []sarifInvocation `json:"invocations,omitempty"`
+	Results     []sarifResult     `json:"results"`
+	Properties  map[string]any    `json:"properties,omitempty"`
+}
+
+type sarifTool struct {
+	Driver sarifDriver `json:"driver"`
+}
+
+type sarifDriver struct {
+	Name           string      `json:"name"`
+	Version        string      `json:"version,omitempty"`
+	InformationURI string      `json:"informationUri"`
+	Rules          []sarifRule `json:"rules"`
+}
+
+type sarifRule struct {
+	ID                   string         `json:"id"`
+	Name                 string         `json:"name,omitempty"`
+	ShortDescription     *sarifText     `json:"shortDescription,omitempty"`
+	FullDescription      *sarifText     `json:"fullDescription,omitempty"`
+	Help                 *sarifText     `json:"help,omitempty"`
+	HelpURI              string         `json:"helpUri,omitempty"`
+	DefaultConfiguration *sarifConfig   `json:"defaultConfiguration,omitempty"`
+	Properties           map[string]any `json:"properties,omitempty"`
+}
+
+type sarifText struct {
+	Text     string `json:"text"`
+	Markdown string `json:"markdown,omitempty"`
+}
+
+type sarifConfig struct {
+	Level string `json:"level"`
+}
+
+type sarifInvocation struct {
+	ExecutionSuccessful        bool                `json:"executionSuccessful"`
+	ToolExecutionNotifications []sarifNotification `json:"toolExecutionNotifications,omitempty"`
+}
+
+type sarifNotification struct {
+	Level     string          `json:"level"`
+	Message   sarifText       `json:"message"`
+	Locations []sarifLocation `json:"locations,omitempty"`
+}
+
+type sarifResult struct {
+	RuleID              string            `json:"ruleId"`
+	RuleIndex           int               `json:"ruleIndex"`
+	Level               string            `json:"level"`
+	Message             sarifText         `json:"message"`
+	Locations           []sarifLocation   `json:"locations"`
+	PartialFingerprints map[string]string `json:"partialFingerprints"`
+	Suppressions        []sarifSuppress   `json:"suppressions,omitempty"`
+	Properties          map[string]any    `json:"properties,omitempty"`
+}
+
+type sarifLocation struct {
+	PhysicalLocation *sarifPhysical `json:"physicalLocation,omitempty"`
+	LogicalLocations []sarifLogical `json:"logicalLocations,omitempty"`
+	Message          *sarifText     `json:"message,omitempty"`
+}
+
+type sarifPhysical struct {
+	ArtifactLocation sarifArtifactLocation `json:"artifactLocation"`
+	Region           *sarifRegion          `json:"region,omitempty"`
+}
+
+type sarifArtifactLocation struct {
+	URI string `json:"uri"`
+}
+
+type sarifRegion struct {
+	StartLine int `json:"startLine"`
+}
+
+type sarifLogical struct {
+	Name               string `json:"name,omitempty"`
+	FullyQualifiedName string `json:"fullyQualifiedName,omitempty"`
+}
+
+type sarifSuppress struct {
+	Kind          string `json:"kind"`
+	Status        string `json:"status,omitempty"`
+	Justification string `json:"justification,omitempty"`
+}
+
+func writeSARIF(w io.Writer, m *model, opts Options) error {
+	log := buildSARIF(m, opts)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(log)
+}
+
+func buildSARIF(m *model, opts Options) *sarifLog {
+	run := sarifRun{
+		Tool:    sarifTool{Driver: sarifDriver{Name: "fnguard", Version: opts.ToolVersion, InformationURI: toolInfoURI, Rules: []sarifRule{}}},
+		Results: []sarifResult{},
+	}
+	// One rule per advisory ID, in ID order; a rule's severity is the worst
+	// any of its findings has (per-package severities can differ).
+	byID := map[string][]item{}
+	for _, it := range m.items {
+		byID[it.f.ID] = append(byID[it.f.ID], it)
+	}
+	ids := make([]string, 0, len(byID))
+	for id := range byID {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	ruleIndex := map[string]int{}
+	for _, id := range ids {
+		ruleIndex[id] = len(run.Tool.Driver.Rules)
+		run.Tool.Driver.Rules = append(run.Tool.Driver.Rules, sarifRuleFor(byID[id]))
+	}
+	for _, it := range m.items {
+		run.Results = append(run.Results, sarifResultFor(it, ruleIndex[it.f.ID], m.kindOf(it.f.Package)))
+	}
+	var notes []sarifNotification
+	for _, u := range m.unc {
+		level := "warning"
+		if m.v != nil && m.v.UncheckedBlocking {
+			level = "error"
+		}
+		notes = append(notes, sarifNotification{
+			Level:     level,
+			Message:   sarifText{Text: fmt.Sprintf("%s %s could not be checked (never reported clean): %s", u.Package.Ecosystem, pkgLabel(u.Package), u.Reason)},
+			Locations: []sarifLocation{packageLocation(u.Package, m.kindOf(u.Package))},
+		})
+	}
+	if len(notes) > 0 || m.v != nil {
+		run.Invocations = []sarifInvocation{{ExecutionSuccessful: true, ToolExecutionNotifications: notes}}
+	}
+	if v := m.v; v != nil {
+		verdict := "FAIL"
+		if v.Pass {
+			verdict = "PASS"
+		}
+		run.Properties = map[string]any{"fnguard/verdict": verdict, "fnguard/reasons": strs(v.Reasons)}
+	}
+	return &sarifLog{Schema: sarifSchema, Version: sarifVersion, Runs: []sarifRun{run}}
+}
+
+func sarifRuleFor(its []item) sarifRule {
+	f := its[0].f
+	sev := severityOf(f)
+	score := f.Score
+	for _, it := range its[1:] {
+		if s := severityOf(it.f); osv.SeverityRank(s) < osv.SeverityRank(sev) {
+			sev = s
+		}
+		if it.f.Score > score {
+			score = it.f.Score
+		}
+	}
+	short := f.Summary
+	if short == "" {
+		short = f.ID
+	}
+	full := details(f)
+	if full == "" {
+		full = short
+	}
+	tags := []string{"security", "vulnerability", sev}
+	if f.Malicious {
+		tags = append(tags, "malicious")
+	}
+	tags = append(tags, f.CWEs...)
+	secSev := securitySeverityFor[sev]
+	if score > 0 {
+		secSev = strconv.FormatFloat(score, 'f', 1, 64)
+	}
+	props := map[string]any{"security-severity": secSev, "tags": tags, "precision": "high"}
+	if len(f.Aliases) > 0 {
+		props["aliases"] = strs(f.Aliases)
+	}
+	return sarifRule{
+		ID:                   f.ID,
+		Name:                 f.ID,
+		ShortDescription:     &sarifText{Text: truncate(short, 1024)},
+		FullDescription:      &sarifText{Text: truncate(full, 4000)},
+		Help:                 sarifHelp(f, full),
+		HelpURI:              osvURL(f.ID),
+		DefaultConfiguration: &sarifConfig{Level: severityLevel(sev)},
+		Properties:           props,
+	}
+}
+
+// sarifHelp is the rule's help: the advisory text, the fix and references,
+// as plain text and Markdown (GitHub shows the Markdown).
+func sarifHelp(f *vulndb.Finding, full string) *sarifText {
+	var t, md strings.Builder
+	t.WriteString(truncate(full, 8000))
+	md.WriteString(truncate(full, 8000))
+	if len(f.Fixed) > 0 {
+		fmt.Fprintf(&t, "\n\nFixed in: %s", strings.Join(fixedVersions(f), ", "))
+		fmt.Fprintf(&md, "\n\n**Fixed in:** %s", strings.Join(fixedVersions(f), ", "))
+	} else {
+		t.WriteString("\n\nNo fixed version is known.")
+		md.WriteString("\n\n**No fixed version is known.**")
+	}
+	if len(f.Aliases) > 0 {
+		fmt.Fprintf(&t, "\nAliases: %s", strings.Join(f.Aliases, ", "))
+		fmt.Fprintf(&md, "\n\n**Aliases:** %s", strings.Join(f.Aliases, ", "))
+	}
+	t.WriteString("\n\nReferences:\n" + osvURL(f.ID))
+	md.WriteString("\n\n**References:**\n\n- " + osvURL(f.ID))
+	refs := f.References
+	if len(refs) > 20 {
+		refs = refs[:20]
+	}
+	for _, r := range refs {
+		t.WriteString("\n" + r)
+		md.WriteString("\n- " + r)
+	}
+	return &sarifText{Text: t.String(), Markdown: md.String()}
+}
+
+// severityLevel is a rule's default level: what the advisory alone implies.
+func severityLevel(sev string) string {
+	switch sev {
+	case osv.SeverityCritical, osv.SeverityHigh:
+		return "error"
+	case osv.SeverityLow:
+		return "note"
+	}
+	return "warning"
+}
+
+// resultLevel is what the gate made of one finding: blocking is an error
+// whatever the severity; a Go finding whose vulnerable symbols are not in
+// the binary is a note; anything else that does not block (below the
+// threshold, ignored, in the baseline) is at most a warning, so the code
+// scanning check fails exactly when the gate does.
+func resultLevel(it item) string {
+	switch {
+	case it.d.Blocking:
+		return "error"
+	case unreachable(it.f):
+		return "note"
+	case severityOf(it.f) == osv.SeverityLow:
+		return "note"
+	}
+	return "warning"
+}
+
+func sarifResultFor(it item, rule int, kind string) sarifResult {
+	f, d, p := it.f, it.d, it.f.Package
+	msg := fmt.Sprintf("%s %s in %s is affected by %s", p.Ecosystem, pkgLabel(p), p.Artifact, f.ID)
+	if f.Summary != "" {
+		msg += ": " + f.Summary
+	}
+	msg += "."
+	if len(f.Fixed) > 0 {
+		msg += " Fixed in " + strings.Join(fixedVersions(f), ", ") + "."
+	} else {
+		msg += " No fixed version."
+	}
+	if f.Malicious {
+		msg += " Malicious package: treat the environment that installed it as compromised."
+	}
+	if d.Highlight {
+		msg += " SQL injection in an ORM or database driver."
+	}
+	if unreachable(f) {
+		msg += " Vulnerable symbols are not linked into the binary (unreachable)."
+	}
+	if len(d.Why) > 0 {
+		msg += " Gate: " + strings.Join(d.Why, "; ") + "."
+	}
+	r := sarifResult{
+		RuleID:              f.ID,
+		RuleIndex:           rule,
+		Level:               resultLevel(it),
+		Message:             sarifText{Text: msg},
+		Locations:           []sarifLocation{packageLocation(p, kind)},
+		PartialFingerprints: map[string]string{fingerprintKey: fingerprint(f.ID, p)},
+	}
+	if d.Ignored {
+		just := d.IgnoreReason
+		if dt := ignoreDate(d.IgnoreExpires); dt != "" {
+			just = strings.TrimSpace(just + " (fnguard ignore until " + dt + ")")
+		}
+		r.Suppressions = []sarifSuppress{{Kind: "external", Status: "accepted", Justification: just}}
+	}
+	props := map[string]any{
+		"package":  pkgRef(p),
+		"severity": severityOf(f),
+		"blocking": d.Blocking,
+	}
+	if f.Score > 0 {
+		props["score"] = f.Score
+	}
+	if f.Reachable != nil {
+		props["reachable"] = *f.Reachable
+	}
+	if d.InBaseline {
+		props["baseline"] = true
+	}
+	if d.Highlight {
+		props["highlight"] = true
+	}
+	r.Properties = props
+	return r
+}
+
+// fingerprint identifies a finding across runs: advisory, package and the
+// artifact it was found in. The artifact is part of it because the same
+// package in a function and in its layer is two alerts that are fixed
+// separately; one fingerprint would let code scanning merge them.
+func fingerprint(id string, p *lockfiles.Package) string {
+	sum := sha256.Sum256([]byte(id + "|" + sbom.BOMRef(p) + "|" + p.Artifact))
+	return hex.EncodeToString(sum[:16])
+}
+
+// packageLocation places a package for code scanning, which needs a
+// relative path (or a file URI) in artifactLocation.uri and shows a line:
+//
+//   - lockfile and SBOM inputs: the file itself;
+//   - a directory: the manifest inside it (directory + location), a real
+//     file of the repository; for a member of an archive inside the
+//     directory ("lib/app.jar!/META-INF/..."), the archive;
+//   - a function or layer zip: the zip, since a member of an archive has
+//     no URI code scanning can open.
+//
+// Whatever stays inside an archive is given as a logical location
+// ("function.zip!/node_modules/x/package.json") and in the location's
+// message. The region is line 1: manifests are matched by name, not by
+// line, and code scanning needs a line to show an alert. Absolute input
+// paths become file:// URIs, which code scanning accepts only under the
+// checkout, so CI should pass paths relative to the repository root.
+func packageLocation(p *lockfiles.Package, kind string) sarifLocation {
+	member := ""
+	if len(p.Locations) > 0 {
+		member = p.Locations[0]
+	}
+	file := p.Artifact
+	switch kind {
+	case lockfiles.KindLockfile, lockfiles.KindSBOM:
+		member = ""
+	case lockfiles.KindDirectory:
+		if member != "" {
+			outer, inner, _ := strings.Cut(member, "!/")
+			file = path.Join(filepath.ToSlash(file), outer)
+			member = inner
+		}
+	}
+	loc := sarifLocation{PhysicalLocation: &sarifPhysical{
+		ArtifactLocation: sarifArtifactLocation{URI: fileURI(file)},
+		Region:           &sarifRegion{StartLine: 1},
+	}}
+	if member != "" {
+		loc.LogicalLocations = []sarifLogical{{Name: member, FullyQualifiedName: file + "!/" + member}}
+		loc.Message = &sarifText{Text: fmt.Sprintf("%s %s: %s in %s", p.Ecosystem, pkgLabel(p), member, file)}
+	}
+	return loc
+}
+
+// fileURI turns an input path into a SARIF URI: relative paths stay
+// relative (cleaned, forward slashes, percent-encoded), absolute ones become
+// file:// URIs.
+func fileURI(p string) string {
+	s := filepath.ToSlash(p)
+	if filepath.IsAbs(p) || path.IsAbs(s) {
+		return (&url.URL{Scheme: "file", Path: path.Clean(s)}).String()
+	}
+	s = strings.TrimPrefix(path.Clean(s), "./")
+	if s == "." || s == "" {
+		s = "."
+	}
+	return (&url.URL{Path: s}).String()
+}
