@@ -1,13 +1,29 @@
 #!/usr/bin/env bash
-# Builds fnguard and runs it on the bundled example function: the SBOM
-# compliance exports, then the release gate against the bundled advisories.
+# Builds fnguard and runs its main job on the bundled example function: the
+# SBOM compliance exports, then the release gate against the bundled
+# advisories (a real critical advisory in minimist 1.2.5 makes it fail).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p bin
 go build -o bin/fnguard ./cmd/fnguard
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
+export FNGUARD_DB="$work/osv.db"
 
-echo "== fnguard sbom examples/orders-function.zip  (CycloneDX 1.6, first lines)"
+echo "== fnguard db import examples/osv"
+./bin/fnguard db import examples/osv
+
+echo
+echo "== fnguard sbom examples/orders-function.zip -o sbom.json"
 ./bin/fnguard sbom examples/orders-function.zip -o "$work/sbom.json"
-head -n 20 "$work/sbom.json"
+echo "wrote a CycloneDX 1.6 SBOM with $(grep -c '"bom-ref": "pkg:' "$work/sbom.json") components"
+
+echo
+echo "== fnguard scan examples/orders-function.zip --output sarif=... --output cyclonedx=..."
+status=0
+./bin/fnguard scan --offline examples/orders-function.zip \
+  --output sarif="$work/fnguard.sarif" --output cyclonedx="$work/vex.json" || status=$?
+echo
+echo "exit status $status (1: the gate blocks this release, as it should)"
+# The example is built to fail the gate; anything else is a real error.
+[ "$status" -eq 1 ]

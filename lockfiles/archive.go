@@ -9,9 +9,11 @@ import (
 	"io/fs"
 	"path"
 	"sort"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
+	"unicode"
 )
 
 // Limits bound what reading one artifact may cost. A Lambda deployment
@@ -57,9 +59,19 @@ type InputError struct {
 func (e *InputError) Error() string {
 	s := e.Path
 	if e.Member != "" {
-		s += ": " + e.Member
+		s += ": " + escapeControl(e.Member)
 	}
-	return s + ": " + e.Msg
+	return s + ": " + escapeControl(e.Msg)
+}
+
+// escapeControl quotes control characters an archive's member names may
+// carry, so an error stays one line on a terminal and in CI logs.
+func escapeControl(s string) string {
+	if !strings.ContainsFunc(s, unicode.IsControl) {
+		return s
+	}
+	q := strconv.Quote(s)
+	return q[1 : len(q)-1]
 }
 
 func (e *InputError) Unwrap() error { return e.Err }

@@ -205,6 +205,23 @@ func (a fileAPI) Stat() (fs.FileInfo, error) {
 	return a.v.Stat(a.p)
 }
 
+// execAPI presents a binary candidate as executable to FileRequired:
+// binaryCandidate already chose it by name and place, and zips made on
+// Windows carry no mode bits for scalibr to see.
+type execAPI struct{ fileAPI }
+
+func (a execAPI) Stat() (fs.FileInfo, error) {
+	fi, err := a.fileAPI.Stat()
+	if err != nil {
+		return nil, err
+	}
+	return execInfo{fi}, nil
+}
+
+type execInfo struct{ fs.FileInfo }
+
+func (i execInfo) Mode() fs.FileMode { return i.FileInfo.Mode() | 0o111 }
+
 // found is one package as one extractor saw it, before merging.
 type found struct {
 	pkg      *scalibr.Package
@@ -218,6 +235,9 @@ type found struct {
 	sha256 string
 	// goMain is the main module of the Go executable the package came from.
 	goMain, goMainVersion string
+	// project is set for the application a .deps.json describes ("type":
+	// "project"): the artifact's component, never a dependency.
+	project bool
 }
 
 // extractAll runs every plugin over every file of v and returns what they
@@ -234,7 +254,11 @@ func extractAll(ctx context.Context, v *vfs, plugins []plugin, warn func(member,
 			if pl.binary && !binaryCandidate(name, v) {
 				continue
 			}
-			if !pl.ex.FileRequired(api) {
+			var req filesystem.FileAPI = api
+			if pl.binary {
+				req = execAPI{api}
+			}
+			if !pl.ex.FileRequired(req) {
 				continue
 			}
 			data, err := v.readFile(name)
@@ -273,8 +297,9 @@ func extractAll(ctx context.Context, v *vfs, plugins []plugin, warn func(member,
 				}
 			}
 			for _, p := range inv.Packages {
+				md, _ := p.Metadata.(*depsjson.Metadata)
 				out = append(out, found{pkg: p, rank: pl.rank, location: evidencePath(p, name), plugin: pl.ex.Name(),
-					goMain: goMain, goMainVersion: goMainVersion})
+					goMain: goMain, goMainVersion: goMainVersion, project: md != nil && md.Type == "project"})
 			}
 		}
 	}

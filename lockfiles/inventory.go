@@ -166,7 +166,11 @@ func (r *reader) readInput(ctx context.Context, p, forceKind string) (*Artifact,
 				return nil, inputErr(p, err)
 			}
 			base := filepath.Base(p)
-			v = singleFileVFS(base, data, fileInfo{name: base, size: int64(len(data)), mode: st.Mode()}, b)
+			mode := st.Mode()
+			if looksExecutable(head) {
+				mode |= 0o111 // given directly, its header says what it is
+			}
+			v = singleFileVFS(base, data, fileInfo{name: base, size: int64(len(data)), mode: mode}, b)
 			a.Kind = KindLockfile
 			if looksExecutable(head) || isNestedArchive(p) {
 				a.Kind = KindFunction
@@ -200,8 +204,13 @@ var layerRoots = map[string]bool{"nodejs": true, "python": true, "java": true, "
 
 func zipKind(v *vfs) string {
 	for _, n := range v.names {
-		top, _, nested := strings.Cut(n, "/")
+		top, rest, nested := strings.Cut(n, "/")
 		if !nested || !layerRoots[top] {
+			return KindFunction
+		}
+		// /opt/lib holds a layer's native libraries; jars directly in lib/
+		// are a Java function's classpath (AWS's Gradle buildZip layout).
+		if top == "lib" && !strings.Contains(rest, "/") && isNestedArchive(rest) {
 			return KindFunction
 		}
 	}
@@ -392,6 +401,11 @@ func (r *reader) component(v *vfs, a *Artifact, m *merger, founds []found) *Comp
 		return c
 	}
 	for _, f := range founds {
+		if f.project {
+			return &Component{Name: f.pkg.Name, Version: f.pkg.Version, PURL: PURL(ecosystem.NuGet, f.pkg.Name, f.pkg.Version)}
+		}
+	}
+	for _, f := range founds {
 		if f.goMain == "" {
 			continue
 		}
@@ -433,6 +447,14 @@ func ReadMember(artifact, member string, limits Limits) ([]byte, error) {
 		clean, ok := cleanMemberName(member)
 		if !ok {
 			return nil, inputErr(artifact, fmt.Errorf("unsafe member %q", member))
+		}
+		// Read never follows links; neither does ReadMember.
+		p := artifact
+		for _, el := range strings.Split(clean, "/") {
+			p = filepath.Join(p, el)
+			if fi, err := os.Lstat(p); err == nil && fi.Mode()&fs.ModeSymlink != 0 {
+				return nil, inputErr(artifact, &memberErr{member, errors.New("is or passes through a symbolic link: not followed")})
+			}
 		}
 		data, err := readRealFile(filepath.Join(artifact, filepath.FromSlash(clean)), b)
 		if err != nil {

@@ -33,6 +33,9 @@ func key(eco, name, version string) string {
 }
 
 func (m *merger) add(f found) {
+	if f.project {
+		return // the application itself: Artifact.Component
+	}
 	if f.lenient != nil {
 		m.addPackage(f.lenient, f.rank, f.plugin, f.location)
 		return

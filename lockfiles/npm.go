@@ -91,7 +91,8 @@ func jsonSyntax(data []byte) error {
 	}
 	var se *json.SyntaxError
 	if errors.As(err, &se) {
-		return fmt.Errorf("invalid JSON at %s: %v", lineCol(data, se.Offset), err)
+		// Offset counts the offending byte: point at it.
+		return fmt.Errorf("invalid JSON at %s: %v", lineCol(data, max(se.Offset-1, 0)), err)
 	}
 	return fmt.Errorf("invalid JSON at %s: %v", lineCol(data, dec.InputOffset()), err)
 }
@@ -114,6 +115,9 @@ func jsonError(data []byte, err error) error {
 	switch e := err.(type) {
 	case *json.SyntaxError:
 		off = e.Offset
+		if off > 0 && !strings.HasPrefix(e.Error(), "unexpected end") {
+			off-- // Offset counts the offending byte: point at it
+		}
 	case *json.UnmarshalTypeError:
 		off = e.Offset
 	}

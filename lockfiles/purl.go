@@ -76,6 +76,10 @@ var npmSemver = regexp.MustCompile(`^v?(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(
 
 const maxSafeInteger = 1<<53 - 1
 
+// pep440 is PEP 440's version grammar (Appendix B, canonical and permitted
+// spellings), case-insensitive.
+var pep440 = regexp.MustCompile(`(?i)^v?(?:[0-9]+!)?[0-9]+(?:\.[0-9]+)*(?:[-_.]?(?:a|b|c|rc|alpha|beta|pre|preview)[-_.]?[0-9]*)?(?:-[0-9]+|[-_.]?(?:post|rev|r)[-_.]?[0-9]*)?(?:[-_.]?dev[-_.]?[0-9]*)?(?:\+[a-z0-9]+(?:[-_.][a-z0-9]+)*)?$`)
+
 // ValidateVersion reports why a version cannot be compared in its
 // ecosystem. Such a package is never treated as clean downstream.
 func ValidateVersion(eco, v string) error {
@@ -102,6 +106,16 @@ func ValidateVersion(eco, v string) error {
 			}
 		}
 		return nil
+	case ecosystem.PyPI:
+		if !pep440.MatchString(v) {
+			return errors.New("not a PEP 440 version")
+		}
+		return nil
+	case ecosystem.Maven:
+		// An unresolved property or a range is not a version.
+		if strings.ContainsAny(v, "${}[](),") {
+			return errors.New("not a Maven version (unresolved property or range)")
+		}
 	case ecosystem.Go:
 		gv := v
 		if !strings.HasPrefix(gv, "v") {
