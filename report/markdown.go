@@ -132,12 +132,6 @@ func mdHead(m *model) string {
 		for _, r := range m.v.Reasons {
 			fmt.Fprintf(&b, "- %s\n", mdText(truncate(r, 1000)))
 		}
-		for _, ig := range m.v.ExpiredIgnores {
-			fmt.Fprintf(&b, "- %s\n", mdText(ignoreLine("expired ignore", ig.ID, ig.Package, ig.Line, "expired "+ignoreDate(ig.Expires)+", counts again")))
-		}
-		for _, ig := range m.v.StaleIgnores {
-			fmt.Fprintf(&b, "- %s\n", mdText(ignoreLine("stale ignore", ig.ID, ig.Package, ig.Line, "matches no finding; remove it")))
-		}
 	}
 	npkg := 0
 	for _, a := range m.arts {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	cdx "github.com/CycloneDX/cyclonedx-go"
+	"github.com/owenrumney/go-sarif/v3/pkg/report/v210/sarif"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/fnguard/fnguard/gate"
@@ -151,7 +152,7 @@ func TestTableContent(t *testing.T) {
 		"npm execution-time-async 1.0.0: no single version clears all 1 advisory",
 		"internal-utils@file:../utils",
 		"(updated 2026-11-23 07:00 UTC, 3h ago)",
-		"stale ignore GHSA-xvch-5gv4-984h (npm/minimist) at policy line 14",
+		"ignore GHSA-xvch-5gv4-984h (npm/minimist, .fnguard.yaml:14) matches no finding: remove it",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("table lacks %q", want)
@@ -334,7 +335,7 @@ func TestSARIFSchema(t *testing.T) {
 }
 
 func TestSARIFContent(t *testing.T) {
-	var log sarifLog
+	var log sarif.Report
 	if err := json.Unmarshal(render(t, FormatSARIF, testOptions()), &log); err != nil {
 		t.Fatal(err)
 	}
@@ -342,12 +343,15 @@ func TestSARIFContent(t *testing.T) {
 	if len(run.Tool.Driver.Rules) != 9 || len(run.Results) != 12 {
 		t.Fatalf("%d rules, %d results; want one rule per advisory (9) and 12 results", len(run.Tool.Driver.Rules), len(run.Results))
 	}
-	rules := map[string]sarifRule{}
+	rules := map[string]*sarif.ReportingDescriptor{}
 	for i, r := range run.Tool.Driver.Rules {
-		rules[r.ID] = r
+		rules[str(r.ID)] = r
+		if str(r.Name) != str(r.ID) {
+			t.Errorf("%s: name %q", str(r.ID), str(r.Name))
+		}
 		for _, res := range run.Results {
-			if res.RuleID == r.ID && res.RuleIndex != i {
-				t.Errorf("%s: ruleIndex %d, rule is at %d", r.ID, res.RuleIndex, i)
+			if str(res.RuleID) == str(r.ID) && res.RuleIndex != i {
+				t.Errorf("%s: ruleIndex %d, rule is at %d", str(r.ID), res.RuleIndex, i)
 			}
 		}
 	}
@@ -358,22 +362,31 @@ func TestSARIFContent(t *testing.T) {
 		"GO-2022-1059":        {"7.0", "warning"}, // unscored
 	} {
 		r := rules[id]
-		if got := r.Properties["security-severity"]; got != want[0] {
+		if got := r.Properties.Properties["security-severity"]; got != want[0] {
 			t.Errorf("%s: security-severity %v, want %s", id, got, want[0])
 		}
 		if r.DefaultConfiguration == nil || r.DefaultConfiguration.Level != want[1] {
 			t.Errorf("%s: default level %+v, want %s", id, r.DefaultConfiguration, want[1])
 		}
 	}
-	if !strings.Contains(rules["GHSA-wrh9-cjv3-2hpw"].Help.Text, "Fixed in: 6.19.1") {
+	if tags := rules["MAL-2024-1009"].Properties.Tags; strings.Join(tags, ",") != "security,vulnerability,critical,malicious" {
+		t.Errorf("MAL-2024-1009: tags %v", tags)
+	}
+	if !strings.Contains(str(rules["GHSA-wrh9-cjv3-2hpw"].Help.Text), "Fixed in: 6.19.1") {
 		t.Error("rule help lacks the fix")
 	}
-	if d := rules["MAL-2024-1009"].FullDescription.Text; strings.Contains(d, "Do not edit below") || !strings.HasPrefix(d, "## Source: ghsa-malware") {
+	if !strings.Contains(str(rules["GHSA-wrh9-cjv3-2hpw"].Help.Markdown), "**Fixed in:** 6.19.1") {
+		t.Error("rule help lacks the fix in Markdown")
+	}
+	if d := str(rules["MAL-2024-1009"].FullDescription.Text); strings.Contains(d, "Do not edit below") || !strings.HasPrefix(d, "## Source: ghsa-malware") {
 		t.Errorf("MAL description keeps the boilerplate or lost the text: %q", truncate(d, 80))
 	}
 	fps := map[string]bool{}
 	for _, r := range run.Results {
-		key := r.RuleID + " " + r.Locations[0].PhysicalLocation.ArtifactLocation.URI
+		key := str(r.RuleID) + " " + str(r.Locations[0].PhysicalLocation.ArtifactLocation.URI)
+		if reg := r.Locations[0].PhysicalLocation.Region; reg == nil || reg.StartLine == nil || *reg.StartLine != 1 {
+			t.Errorf("%s: region %+v, want startLine 1", key, reg)
+		}
 		fp := r.PartialFingerprints[fingerprintKey]
 		if fp == "" || fps[fp] {
 			t.Errorf("%s: fingerprint %q missing or repeated", key, fp)
@@ -389,31 +402,44 @@ func TestSARIFContent(t *testing.T) {
 				t.Errorf("%s: unreachable finding at level %s, want note", key, r.Level)
 			}
 		case "GHSA-29mw-wpgm-hmr9 function.zip":
-			if len(r.Suppressions) != 1 || r.Suppressions[0].Kind != "external" || !strings.Contains(r.Suppressions[0].Justification, "lodash.trim is never called") {
+			if len(r.Suppressions) != 1 || str(r.Suppressions[0].Kind) != "external" || str(r.Suppressions[0].Status) != "accepted" || !strings.Contains(str(r.Suppressions[0].Justification), "lodash.trim is never called") {
 				t.Errorf("%s: suppressions %+v", key, r.Suppressions)
 			}
 			if r.Level != "warning" {
 				t.Errorf("%s: ignored finding at level %s", key, r.Level)
 			}
 		case "GHSA-wf5p-g6vw-rhxx services/web/package-lock.json":
-			if r.Locations[0].LogicalLocations != nil {
+			if len(r.Locations[0].LogicalLocations) != 0 || r.Locations[0].Message != nil {
 				t.Errorf("%s: a lockfile needs no logical location", key)
 			}
 		}
 		if strings.HasSuffix(key, ".zip") {
 			ll := r.Locations[0].LogicalLocations
-			if len(ll) != 1 || !strings.Contains(ll[0].FullyQualifiedName, ".zip!/") {
+			if len(ll) != 1 || !strings.Contains(str(ll[0].FullyQualifiedName), ".zip!/") || r.Locations[0].Message == nil {
 				t.Errorf("%s: zip member not given as a logical location: %+v", key, ll)
 			}
 		}
-		if r.RuleID != "GHSA-29mw-wpgm-hmr9" && len(r.Suppressions) > 0 {
+		if str(r.RuleID) != "GHSA-29mw-wpgm-hmr9" && len(r.Suppressions) > 0 {
 			t.Errorf("%s suppressed but not ignored", key)
 		}
 	}
 	// Unchecked packages are tool notifications, an error when they block.
 	if len(run.Invocations) != 1 || len(run.Invocations[0].ToolExecutionNotifications) != 1 || run.Invocations[0].ToolExecutionNotifications[0].Level != "error" {
 		t.Errorf("invocations: %+v", run.Invocations)
+	} else if ok := run.Invocations[0].ExecutionSuccessful; ok == nil || !*ok {
+		t.Errorf("invocation executionSuccessful %v, want true", ok)
 	}
+	if run.Properties == nil || run.Properties.Properties["fnguard/verdict"] != "FAIL" {
+		t.Errorf("run properties %+v lack the verdict", run.Properties)
+	}
+}
+
+// str reads an optional go-sarif string.
+func str(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
 }
 
 func TestSARIFLocation(t *testing.T) {
@@ -432,12 +458,12 @@ func TestSARIFLocation(t *testing.T) {
 	for _, c := range cases {
 		p := &lockfiles.Package{Ecosystem: "npm", Name: "a", Version: "1.0.0", Artifact: c.artifact, Locations: []string{c.location}}
 		loc := packageLocation(p, c.kind)
-		if got := loc.PhysicalLocation.ArtifactLocation.URI; got != c.uri {
+		if got := str(loc.PhysicalLocation.ArtifactLocation.URI); got != c.uri {
 			t.Errorf("%s (%s): uri %q, want %q", c.artifact, c.kind, got, c.uri)
 		}
 		got := ""
 		if len(loc.LogicalLocations) > 0 {
-			got = loc.LogicalLocations[0].FullyQualifiedName
+			got = str(loc.LogicalLocations[0].FullyQualifiedName)
 		}
 		if got != c.logical {
 			t.Errorf("%s (%s): logical location %q, want %q", c.artifact, c.kind, got, c.logical)

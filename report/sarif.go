@@ -13,18 +13,21 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/owenrumney/go-sarif/v3/pkg/report/v210/sarif"
+
 	"github.com/fnguard/fnguard/lockfiles"
 	"github.com/fnguard/fnguard/sbom"
 	"github.com/fnguard/fnguard/vulndb"
 	"github.com/fnguard/fnguard/vulndb/osv"
 )
 
-// The SARIF 2.1.0 subset fnguard writes. These are local types rather than
-// github.com/owenrumney/go-sarif/v3: that module's v210/sarif package
-// imports github.com/xeipuuv/gojsonschema, which go.sum does not cover, and
-// the output is checked against the OASIS schema in the tests either way.
-// Only the members fnguard fills are declared; all are optional in the
-// schema unless noted.
+// The SARIF log is built with github.com/owenrumney/go-sarif/v3 (its
+// v210/sarif package). Its constructors fill in the schema's default for
+// every non-pointer member (rank -1, index -1, kind "fail", language
+// "en-US", empty arrays, ...), so the output states those defaults
+// explicitly; they mean the same as leaving the member out. Struct literals
+// would write zero values instead (index 0, rank 0, enabled false), which
+// mean something else, so every object here comes from a New* function.
 
 const (
 	sarifSchema  = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -49,114 +52,20 @@ var securitySeverityFor = map[string]string{
 	osv.SeverityUnscored: "7.0",
 }
 
-type sarifLog struct {
-	Schema  string     `json:"$schema"`
-	Version string     `json:"version"`
-	Runs    []sarifRun `json:"runs"`
-}
-
-type sarifRun struct {
-	Tool        sarifTool         `json:"tool"`
-	Invocations []sarifInvocation `json:"invocations,omitempty"`
-	Results     []sarifResult     `json:"results"`
-	Properties  map[string]any    `json:"properties,omitempty"`
-}
-
-type sarifTool struct {
-	Driver sarifDriver `json:"driver"`
-}
-
-type sarifDriver struct {
-	Name           string      `json:"name"`
-	Version        string      `json:"version,omitempty"`
-	InformationURI string      `json:"informationUri"`
-	Rules          []sarifRule `json:"rules"`
-}
-
-type sarifRule struct {
-	ID                   string         `json:"id"`
-	Name                 string         `json:"name,omitempty"`
-	ShortDescription     *sarifText     `json:"shortDescription,omitempty"`
-	FullDescription      *sarifText     `json:"fullDescription,omitempty"`
-	Help                 *sarifText     `json:"help,omitempty"`
-	HelpURI              string         `json:"helpUri,omitempty"`
-	DefaultConfiguration *sarifConfig   `json:"defaultConfiguration,omitempty"`
-	Properties           map[string]any `json:"properties,omitempty"`
-}
-
-type sarifText struct {
-	Text     string `json:"text"`
-	Markdown string `json:"markdown,omitempty"`
-}
-
-type sarifConfig struct {
-	Level string `json:"level"`
-}
-
-type sarifInvocation struct {
-	ExecutionSuccessful        bool                `json:"executionSuccessful"`
-	ToolExecutionNotifications []sarifNotification `json:"toolExecutionNotifications,omitempty"`
-}
-
-type sarifNotification struct {
-	Level     string          `json:"level"`
-	Message   sarifText       `json:"message"`
-	Locations []sarifLocation `json:"locations,omitempty"`
-}
-
-type sarifResult struct {
-	RuleID              string            `json:"ruleId"`
-	RuleIndex           int               `json:"ruleIndex"`
-	Level               string            `json:"level"`
-	Message             sarifText         `json:"message"`
-	Locations           []sarifLocation   `json:"locations"`
-	PartialFingerprints map[string]string `json:"partialFingerprints"`
-	Suppressions        []sarifSuppress   `json:"suppressions,omitempty"`
-	Properties          map[string]any    `json:"properties,omitempty"`
-}
-
-type sarifLocation struct {
-	PhysicalLocation *sarifPhysical `json:"physicalLocation,omitempty"`
-	LogicalLocations []sarifLogical `json:"logicalLocations,omitempty"`
-	Message          *sarifText     `json:"message,omitempty"`
-}
-
-type sarifPhysical struct {
-	ArtifactLocation sarifArtifactLocation `json:"artifactLocation"`
-	Region           *sarifRegion          `json:"region,omitempty"`
-}
-
-type sarifArtifactLocation struct {
-	URI string `json:"uri"`
-}
-
-type sarifRegion struct {
-	StartLine int `json:"startLine"`
-}
-
-type sarifLogical struct {
-	Name               string `json:"name,omitempty"`
-	FullyQualifiedName string `json:"fullyQualifiedName,omitempty"`
-}
-
-type sarifSuppress struct {
-	Kind          string `json:"kind"`
-	Status        string `json:"status,omitempty"`
-	Justification string `json:"justification,omitempty"`
-}
-
 func writeSARIF(w io.Writer, m *model, opts Options) error {
 	log := buildSARIF(m, opts)
+	// Encoded here rather than with log.PrettyWrite, which would escape
+	// <, > and & in every string and end without a newline.
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
 	return enc.Encode(log)
 }
 
-func buildSARIF(m *model, opts Options) *sarifLog {
-	run := sarifRun{
-		Tool:    sarifTool{Driver: sarifDriver{Name: "fnguard", Version: opts.ToolVersion, InformationURI: toolInfoURI, Rules: []sarifRule{}}},
-		Results: []sarifResult{},
+func buildSARIF(m *model, opts Options) *sarif.Report {
+	run := sarif.NewRunWithInformationURI("fnguard", toolInfoURI)
+	if opts.ToolVersion != "" {
+		run.Tool.Driver.WithVersion(opts.ToolVersion)
 	}
 	// One rule per advisory ID, in ID order; a rule's severity is the worst
 	// any of its findings has (per-package severities can differ).
@@ -172,37 +81,47 @@ func buildSARIF(m *model, opts Options) *sarifLog {
 	ruleIndex := map[string]int{}
 	for _, id := range ids {
 		ruleIndex[id] = len(run.Tool.Driver.Rules)
-		run.Tool.Driver.Rules = append(run.Tool.Driver.Rules, sarifRuleFor(byID[id]))
+		sarifRuleFor(run.AddRule(id), byID[id])
 	}
 	for _, it := range m.items {
-		run.Results = append(run.Results, sarifResultFor(it, ruleIndex[it.f.ID], m.kindOf(it.f.Package)))
+		run.AddResult(sarifResultFor(it, ruleIndex[it.f.ID], m.kindOf(it.f.Package)))
 	}
-	var notes []sarifNotification
+	var notes []*sarif.Notification
 	for _, u := range m.unc {
-		level := "warning"
+		level := sarif.LevelWarning
 		if m.v != nil && m.v.UncheckedBlocking {
-			level = "error"
+			level = sarif.LevelError
 		}
-		notes = append(notes, sarifNotification{
-			Level:     level,
-			Message:   sarifText{Text: fmt.Sprintf("%s %s could not be checked (never reported clean): %s", u.Package.Ecosystem, pkgLabel(u.Package), u.Reason)},
-			Locations: []sarifLocation{packageLocation(u.Package, m.kindOf(u.Package))},
-		})
+		notes = append(notes, sarif.NewNotification().
+			WithLevel(level).
+			WithMessage(sarif.NewTextMessage(fmt.Sprintf("%s %s could not be checked (never reported clean): %s", u.Package.Ecosystem, pkgLabel(u.Package), u.Reason))).
+			AddLocation(packageLocation(u.Package, m.kindOf(u.Package))))
 	}
 	if len(notes) > 0 || m.v != nil {
-		run.Invocations = []sarifInvocation{{ExecutionSuccessful: true, ToolExecutionNotifications: notes}}
+		inv := sarif.NewInvocation().WithExecutionSuccessful(true)
+		for _, n := range notes {
+			inv.AddToolExecutionNotification(n)
+		}
+		run.AddInvocation(inv)
 	}
 	if v := m.v; v != nil {
 		verdict := "FAIL"
 		if v.Pass {
 			verdict = "PASS"
 		}
-		run.Properties = map[string]any{"fnguard/verdict": verdict, "fnguard/reasons": strs(v.Reasons)}
+		run.WithProperties(sarif.NewPropertyBag().
+			Add("fnguard/verdict", verdict).
+			Add("fnguard/reasons", strs(v.Reasons)))
 	}
-	return &sarifLog{Schema: sarifSchema, Version: sarifVersion, Runs: []sarifRun{run}}
+	log := sarif.NewReport()
+	log.Schema = sarifSchema // go-sarif's default is the GitHub copy of the schema
+	log.Version = sarifVersion
+	return log.AddRun(run)
 }
 
-func sarifRuleFor(its []item) sarifRule {
+// sarifRuleFor fills in rule, the run's rule for the advisory its findings
+// share.
+func sarifRuleFor(rule *sarif.ReportingDescriptor, its []item) {
 	f := its[0].f
 	sev := severityOf(f)
 	score := f.Score
@@ -231,25 +150,25 @@ func sarifRuleFor(its []item) sarifRule {
 	if score > 0 {
 		secSev = strconv.FormatFloat(score, 'f', 1, 64)
 	}
-	props := map[string]any{"security-severity": secSev, "tags": tags, "precision": "high"}
+	props := sarif.NewPropertyBag().
+		WithTags(tags).
+		Add("security-severity", secSev).
+		Add("precision", "high")
 	if len(f.Aliases) > 0 {
-		props["aliases"] = strs(f.Aliases)
+		props.Add("aliases", strs(f.Aliases))
 	}
-	return sarifRule{
-		ID:                   f.ID,
-		Name:                 f.ID,
-		ShortDescription:     &sarifText{Text: truncate(short, 1024)},
-		FullDescription:      &sarifText{Text: truncate(full, 4000)},
-		Help:                 sarifHelp(f, full),
-		HelpURI:              osvURL(f.ID),
-		DefaultConfiguration: &sarifConfig{Level: severityLevel(sev)},
-		Properties:           props,
-	}
+	rule.WithName(f.ID).
+		WithShortDescription(sarif.NewMultiformatMessageString().WithText(truncate(short, 1024))).
+		WithFullDescription(sarif.NewMultiformatMessageString().WithText(truncate(full, 4000))).
+		WithHelp(sarifHelp(f, full)).
+		WithHelpURI(osvURL(f.ID)).
+		WithDefaultConfiguration(sarif.NewReportingConfiguration().WithLevel(severityLevel(sev))).
+		WithProperties(props)
 }
 
 // sarifHelp is the rule's help: the advisory text, the fix and references,
 // as plain text and Markdown (GitHub shows the Markdown).
-func sarifHelp(f *vulndb.Finding, full string) *sarifText {
+func sarifHelp(f *vulndb.Finding, full string) *sarif.MultiformatMessageString {
 	var t, md strings.Builder
 	t.WriteString(truncate(full, 8000))
 	md.WriteString(truncate(full, 8000))
@@ -274,18 +193,18 @@ func sarifHelp(f *vulndb.Finding, full string) *sarifText {
 		t.WriteString("\n" + r)
 		md.WriteString("\n- " + r)
 	}
-	return &sarifText{Text: t.String(), Markdown: md.String()}
+	return sarif.NewMultiformatMessageString().WithText(t.String()).WithMarkdown(md.String())
 }
 
 // severityLevel is a rule's default level: what the advisory alone implies.
 func severityLevel(sev string) string {
 	switch sev {
 	case osv.SeverityCritical, osv.SeverityHigh:
-		return "error"
+		return sarif.LevelError
 	case osv.SeverityLow:
-		return "note"
+		return sarif.LevelNote
 	}
-	return "warning"
+	return sarif.LevelWarning
 }
 
 // resultLevel is what the gate made of one finding: blocking is an error
@@ -296,16 +215,16 @@ func severityLevel(sev string) string {
 func resultLevel(it item) string {
 	switch {
 	case it.d.Blocking:
-		return "error"
+		return sarif.LevelError
 	case unreachable(it.f):
-		return "note"
+		return sarif.LevelNote
 	case severityOf(it.f) == osv.SeverityLow:
-		return "note"
+		return sarif.LevelNote
 	}
-	return "warning"
+	return sarif.LevelWarning
 }
 
-func sarifResultFor(it item, rule int, kind string) sarifResult {
+func sarifResultFor(it item, rule int, kind string) *sarif.Result {
 	f, d, p := it.f, it.d, it.f.Package
 	msg := fmt.Sprintf("%s %s in %s is affected by %s", p.Ecosystem, pkgLabel(p), p.Artifact, f.ID)
 	if f.Summary != "" {
@@ -329,40 +248,36 @@ func sarifResultFor(it item, rule int, kind string) sarifResult {
 	if len(d.Why) > 0 {
 		msg += " Gate: " + strings.Join(d.Why, "; ") + "."
 	}
-	r := sarifResult{
-		RuleID:              f.ID,
-		RuleIndex:           rule,
-		Level:               resultLevel(it),
-		Message:             sarifText{Text: msg},
-		Locations:           []sarifLocation{packageLocation(p, kind)},
-		PartialFingerprints: map[string]string{fingerprintKey: fingerprint(f.ID, p)},
-	}
+	r := sarif.NewRuleResult(f.ID).
+		WithRuleIndex(rule).
+		WithLevel(resultLevel(it)).
+		WithMessage(sarif.NewTextMessage(msg)).
+		AddLocation(packageLocation(p, kind)).
+		WithPartialFingerprints(map[string]string{fingerprintKey: fingerprint(f.ID, p)})
 	if d.Ignored {
 		just := d.IgnoreReason
 		if dt := ignoreDate(d.IgnoreExpires); dt != "" {
 			just = strings.TrimSpace(just + " (fnguard ignore until " + dt + ")")
 		}
-		r.Suppressions = []sarifSuppress{{Kind: "external", Status: "accepted", Justification: just}}
+		r.AddSuppression(sarif.NewSuppression().WithKind("external").WithStatus("accepted").WithJustification(just))
 	}
-	props := map[string]any{
-		"package":  pkgRef(p),
-		"severity": severityOf(f),
-		"blocking": d.Blocking,
-	}
+	props := sarif.NewPropertyBag().
+		Add("package", pkgRef(p)).
+		Add("severity", severityOf(f)).
+		Add("blocking", d.Blocking)
 	if f.Score > 0 {
-		props["score"] = f.Score
+		props.Add("score", f.Score)
 	}
 	if f.Reachable != nil {
-		props["reachable"] = *f.Reachable
+		props.Add("reachable", *f.Reachable)
 	}
 	if d.InBaseline {
-		props["baseline"] = true
+		props.Add("baseline", true)
 	}
 	if d.Highlight {
-		props["highlight"] = true
+		props.Add("highlight", true)
 	}
-	r.Properties = props
-	return r
+	return r.WithProperties(props)
 }
 
 // fingerprint identifies a finding across runs: advisory, package and the
@@ -390,7 +305,7 @@ func fingerprint(id string, p *lockfiles.Package) string {
 // line, and code scanning needs a line to show an alert. Absolute input
 // paths become file:// URIs, which code scanning accepts only under the
 // checkout, so CI should pass paths relative to the repository root.
-func packageLocation(p *lockfiles.Package, kind string) sarifLocation {
+func packageLocation(p *lockfiles.Package, kind string) *sarif.Location {
 	member := ""
 	if len(p.Locations) > 0 {
 		member = p.Locations[0]
@@ -406,13 +321,12 @@ func packageLocation(p *lockfiles.Package, kind string) sarifLocation {
 			member = inner
 		}
 	}
-	loc := sarifLocation{PhysicalLocation: &sarifPhysical{
-		ArtifactLocation: sarifArtifactLocation{URI: fileURI(file)},
-		Region:           &sarifRegion{StartLine: 1},
-	}}
+	loc := sarif.NewLocationWithPhysicalLocation(sarif.NewPhysicalLocation().
+		WithArtifactLocation(sarif.NewSimpleArtifactLocation(fileURI(file))).
+		WithRegion(sarif.NewRegion().WithStartLine(1)))
 	if member != "" {
-		loc.LogicalLocations = []sarifLogical{{Name: member, FullyQualifiedName: file + "!/" + member}}
-		loc.Message = &sarifText{Text: fmt.Sprintf("%s %s: %s in %s", p.Ecosystem, pkgLabel(p), member, file)}
+		loc.AddLogicalLocation(sarif.NewLogicalLocation().WithName(member).WithFullyQualifiedName(file + "!/" + member))
+		loc.WithMessage(sarif.NewTextMessage(fmt.Sprintf("%s %s: %s in %s", p.Ecosystem, pkgLabel(p), member, file)))
 	}
 	return loc
 }

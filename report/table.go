@@ -157,25 +157,8 @@ func writeTable(w io.Writer, m *model, opts Options) error {
 		for _, r := range v.Reasons {
 			fmt.Fprintf(w, "  - %s\n", r)
 		}
-		for _, ig := range v.ExpiredIgnores {
-			fmt.Fprintf(w, "  - %s\n", ignoreLine("expired ignore", ig.ID, ig.Package, ig.Line, "expired "+ignoreDate(ig.Expires)+", counts again"))
-		}
-		for _, ig := range v.StaleIgnores {
-			fmt.Fprintf(w, "  - %s\n", ignoreLine("stale ignore", ig.ID, ig.Package, ig.Line, "matches no finding; remove it"))
-		}
 	}
 	return nil
-}
-
-func ignoreLine(kind, id, pkg string, line int, what string) string {
-	s := kind + " " + id
-	if pkg != "" {
-		s += " (" + pkg + ")"
-	}
-	if line > 0 {
-		s += fmt.Sprintf(" at policy line %d", line)
-	}
-	return s + ": " + what
 }
 
 func artifactHeading(a *lockfiles.Artifact, its []item, p painter) string {

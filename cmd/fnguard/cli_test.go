@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/fnguard/fnguard/vulndb"
 )
@@ -53,10 +54,15 @@ func scrub(s, tmp, repo string) string {
 	return devRe.ReplaceAllString(s, "fnguard <VERSION>")
 }
 
+// expires is a policy ignore's expiry that stays valid whenever the tests
+// run: a month ahead, scrubbed from the output.
+var expires = time.Now().UTC().AddDate(0, 1, 0).Format("2006-01-02")
+
 func runCase(t *testing.T, c cliCase, tmp string) string {
 	t.Helper()
 	repo, _ := filepath.Abs(filepath.Join("..", ".."))
 	for name, content := range c.files {
+		content = strings.ReplaceAll(content, "$EXPIRES", expires)
 		p := filepath.Join(tmp, name)
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 			t.Fatal(err)
@@ -90,7 +96,7 @@ func runCase(t *testing.T, c cliCase, tmp string) string {
 		}
 		b.WriteString("-- " + o + " --\n" + string(data))
 	}
-	return scrub(b.String(), tmp, repo)
+	return strings.ReplaceAll(scrub(b.String(), tmp, repo), expires, "<EXPIRES>")
 }
 
 func checkGolden(t *testing.T, name, got string) {
@@ -169,6 +175,18 @@ func TestCLIWithDatabase(t *testing.T) {
 			files: map[string]string{"p.yaml": "fail-on: high\nfial-on: low\n"}},
 		{name: "scan-outputs", args: []string{"scan", "--offline", "--output", "sarif=$TMP/r.sarif", "--output", "markdown=$TMP/r.md", ex}, env: dbEnv,
 			outputs: []string{"r.md"}},
+		{name: "scan-stale-db", args: []string{"scan", "--offline", "--max-db-age", "1ns", ex}, env: dbEnv},
+		{name: "scan-github-summary", args: []string{"scan", "--offline", "--format", "json", "-o", "$TMP/r.json", "--github-summary", ex},
+			env: map[string]string{"FNGUARD_DB": db, "GITHUB_STEP_SUMMARY": "$TMP/summary.md"}, outputs: []string{"summary.md"}},
+		{name: "scan-github-summary-unset", args: []string{"scan", "--offline", "--github-summary", ex}, env: dbEnv},
+		{name: "scan-baseline", args: []string{"scan", "--offline", "--baseline", "$TMP/baseline.json", ex}, env: dbEnv,
+			files: map[string]string{"baseline.json": `{"findings": [{"id": "CVE-2021-44906", "aliases": [], "package": {"purl": "pkg:npm/minimist@1.2.5"}}]}`}},
+		{name: "scan-policy-ignore", args: []string{"scan", "--offline", "--policy", "$TMP/ignore.yaml", ex}, env: dbEnv,
+			files: map[string]string{"ignore.yaml": "ignores:\n  - id: CVE-2021-44906\n    reason: flags come from our own config, never from users\n    expires: $EXPIRES\n    package: npm/minimist\n  - id: GHSA-0000-0000-0000\n    reason: stale on purpose\n    expires: $EXPIRES\n"}},
+		{name: "scan-policy-bad-expiry", args: []string{"scan", "--offline", "--policy", "$TMP/far.yaml", ex}, env: dbEnv,
+			files: map[string]string{"far.yaml": "ignores:\n  - id: CVE-2021-44906\n    reason: forever\n    expires: 2999-01-01\n"}},
+		{name: "scan-cyclonedx", args: []string{"scan", "--offline", "--format", "cyclonedx", "--spec-version", "1.5", ex}, env: dbEnv},
+		{name: "scan-bad-output", args: []string{"scan", "--offline", "--output", "pdf=$TMP/x.pdf", ex}, env: dbEnv},
 		{name: "check-affected", args: []string{"check", "pkg:npm/minimist@1.2.5"}, env: dbEnv},
 		{name: "check-clean", args: []string{"check", "npm/minimist@1.2.6"}, env: dbEnv},
 		{name: "check-unversioned", args: []string{"check", "npm/semver"}, env: dbEnv},
@@ -178,6 +196,39 @@ func TestCLIWithDatabase(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			checkGolden(t, c.name, runCase(t, c, tmp))
+		})
+	}
+}
+
+// TestCLIShared runs the scan on the real Lambda fixtures against the real
+// advisory data: Go reachability through the whole command, a stripped
+// binary, a function with its layer, and a hostile input.
+func TestCLIShared(t *testing.T) {
+	shared, err := filepath.Abs(filepath.Join("..", "..", "..", "shared"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(shared, "osv")); err != nil {
+		t.Skipf("../shared not present: %v", err)
+	}
+	tmp := t.TempDir()
+	db := filepath.Join(tmp, "osv.db")
+	if _, err := vulndb.Import(context.Background(), db, filepath.Join(shared, "osv")); err != nil {
+		t.Fatal(err)
+	}
+	fx := filepath.Join(shared, "fixtures")
+	dbEnv := map[string]string{"FNGUARD_DB": db}
+	cases := []cliCase{
+		{name: "shared-go-function", args: []string{"scan", "--offline", fx + "/lambda/go-function.zip"}, env: dbEnv},
+		{name: "shared-go-function-stripped", args: []string{"scan", "--offline", fx + "/lambda/go-function-stripped.zip"}, env: dbEnv},
+		{name: "shared-node-with-layer", args: []string{"scan", "--offline", "--format", "markdown", fx + "/lambda/node-function.zip", "--layer", fx + "/lambda/node-layer.zip"}, env: dbEnv},
+		{name: "shared-bad-versions", args: []string{"scan", "--offline", "--fail-on", "never", fx + "/bad/bad-versions.zip"}, env: dbEnv},
+		{name: "shared-traversal", args: []string{"scan", "--offline", fx + "/bad/traversal.zip"}, env: dbEnv},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			out := strings.ReplaceAll(runCase(t, c, tmp), shared, "$SHARED")
+			checkGolden(t, c.name, out)
 		})
 	}
 }

@@ -70,6 +70,7 @@ func newScanCmd(e *env) *cobra.Command {
 		inv           inventoryFlags
 		db            dbFlag
 		format        string
+		out           string
 		outputs       []string
 		offline       bool
 		policyFile    string
@@ -168,11 +169,11 @@ not linked is reported as unreachable (policy 'unreachable', default warn).
 				}
 			}
 			var buf bytes.Buffer
-			opts.Color = format == "table" && e.isTerminal(e.stdout) && e.getenv("NO_COLOR") == ""
+			opts.Color = format == "table" && out == "" && e.isTerminal(e.stdout) && e.getenv("NO_COLOR") == ""
 			if err := report.Write(&buf, format, res, verdict, opts); err != nil {
 				return err
 			}
-			if _, err := e.stdout.Write(buf.Bytes()); err != nil {
+			if err := writeOutput(e, out, buf.Bytes()); err != nil {
 				return err
 			}
 			if !verdict.Pass {
@@ -185,6 +186,7 @@ not linked is reported as unreachable (policy 'unreachable', default warn).
 	db.register(c)
 	c.Flags().BoolVar(&offline, "offline", false, "never fetch advisories; without a database exit 3")
 	c.Flags().StringVar(&format, "format", "table", "report on stdout: "+strings.Join(reportFormats, "|"))
+	c.Flags().StringVarP(&out, "out", "o", "", "write the --format report to `FILE` instead of stdout")
 	c.Flags().StringArrayVar(&outputs, "output", nil, "also write `FORMAT=FILE` (repeatable), e.g. sarif=fnguard.sarif")
 	c.Flags().StringVar(&policyFile, "policy", "", "policy `FILE` (default .fnguard.yaml in the working directory)")
 	c.Flags().StringVar(&failOn, "fail-on", "high", "lowest severity that fails: low|medium|high|critical|never")
