@@ -2,7 +2,6 @@ package lockfiles
 
 import (
 	"archive/zip"
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -294,23 +293,30 @@ func checkSizes(f *zip.File, l Limits) error {
 	return nil
 }
 
-// read inflates one member under the member and artifact limits.
+// read inflates one member under the member and artifact limits into a
+// slice of its declared size (checkSizes bounded it), so nothing is grown
+// or zeroed twice; a member that inflates past its declared size fails.
 func (m *member) read(b *budget) ([]byte, error) {
 	rc, err := m.f.Open()
 	if err != nil {
 		return nil, err
 	}
 	defer rc.Close()
-	var buf bytes.Buffer
-	if m.f.UncompressedSize64 < 64<<20 {
-		buf.Grow(int(m.f.UncompressedSize64))
-	}
-	// Declared sizes can lie: cap what is really read at the member limit.
-	_, err = io.Copy(&buf, &limitedReader{r: rc, left: b.limits.MaxEntryBytes, budget: b})
-	if err != nil {
+	lr := &limitedReader{r: rc, left: b.limits.MaxEntryBytes, budget: b}
+	buf := make([]byte, m.f.UncompressedSize64)
+	if _, err := io.ReadFull(lr, buf); err != nil {
+		if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
+			return nil, fmt.Errorf("member shorter than its declared %d bytes (corrupt or truncated)", len(buf))
+		}
 		return nil, err
 	}
-	return buf.Bytes(), nil
+	var one [1]byte
+	if n, err := lr.Read(one[:]); n > 0 {
+		return nil, fmt.Errorf("member longer than its declared %d bytes: %w", len(buf), errEntryTooLarge)
+	} else if err != nil && err != io.EOF {
+		return nil, err
+	}
+	return buf, nil
 }
 
 // fileEntry and dirEntry present the tree to fs.WalkDir and extractors.

@@ -247,6 +247,8 @@ func extractAll(ctx context.Context, v *vfs, plugins []plugin, warn func(member,
 	var out []found
 	for _, name := range v.names {
 		api := fileAPI{p: name, v: v}
+		// A file several extractors want is inflated once.
+		var data []byte
 		for _, pl := range plugins {
 			if !pl.place(name) {
 				continue
@@ -261,9 +263,12 @@ func extractAll(ctx context.Context, v *vfs, plugins []plugin, warn func(member,
 			if !pl.ex.FileRequired(req) {
 				continue
 			}
-			data, err := v.readFile(name)
-			if err != nil {
-				return nil, &memberErr{name, err}
+			if data == nil {
+				d, err := v.readFile(name)
+				if err != nil {
+					return nil, &memberErr{name, err}
+				}
+				data = d
 			}
 			if pl.binary && !looksExecutable(data) {
 				continue

@@ -1,9 +1,7 @@
 package vulndb
 
 import (
-	"bytes"
 	"context"
-	"debug/buildinfo"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -20,7 +18,7 @@ type ReadFunc func(artifact, member string) ([]byte, error)
 // Reachability marks every Go finding that comes from an executable with
 // what govulncheck's symbol analysis says of it. Each binary is written to a
 // temporary file only for the analysis and removed afterwards.
-func (res *Result) Reachability(ctx context.Context, db *DB, read ReadFunc) error {
+func (res *Result) Reachability(ctx context.Context, read ReadFunc) error {
 	type binary struct{ artifact, member string }
 	byBinary := map[binary][]*Finding{}
 	for _, f := range res.Findings {
@@ -51,11 +49,15 @@ func (res *Result) Reachability(ctx context.Context, db *DB, read ReadFunc) erro
 		if err != nil {
 			return err
 		}
-		got, err := analyzeBinary(ctx, db, data)
+		got, stripped, err := analyzeBinary(ctx, data, byBinary[k])
 		if err != nil {
 			return fmt.Errorf("%s: %s: symbol analysis: %w", k.artifact, k.member, err)
 		}
 		for _, f := range byBinary[k] {
+			if stripped {
+				f.Reachable, f.ReachLevel, f.ReachReason = nil, "", reach.ReasonStripped
+				continue
+			}
 			r, ok := got[f.ID]
 			for _, a := range f.Aliases {
 				if !ok {
@@ -74,46 +76,43 @@ func (res *Result) Reachability(ctx context.Context, db *DB, read ReadFunc) erro
 	return nil
 }
 
-func analyzeBinary(ctx context.Context, db *DB, data []byte) (map[string]reach.Reachability, error) {
-	bi, err := buildinfo.Read(bytes.NewReader(data))
-	if err != nil {
-		return nil, fmt.Errorf("no Go build info: %w", err)
-	}
-	var lookupErr error
-	records := reach.RecordsFor(bi, func(module string) [][]byte {
-		recs, err := db.Records(ecosystem.Go, module)
-		if err != nil {
-			lookupErr = err
-			return nil
-		}
-		var out [][]byte
-		for _, r := range recs {
-			if r.IsWithdrawn() {
-				continue
-			}
-			raw, err := json.Marshal(r)
-			if err != nil {
-				lookupErr = err
-				return nil
-			}
-			out = append(out, raw)
-		}
-		return out
-	})
-	if lookupErr != nil {
-		return nil, lookupErr
-	}
+// analyzeBinary runs govulncheck on one executable with only the records
+// already matched to it: the version question is settled, only the symbol
+// question is asked, and a few records load far faster than a module's or
+// the standard library's hundreds. A stripped binary is not analysed at all:
+// govulncheck would call every symbol present, so nothing can be told.
+func analyzeBinary(ctx context.Context, data []byte, findings []*Finding) (map[string]reach.Reachability, bool, error) {
 	tmp, err := os.CreateTemp("", "fnguard-gobinary-*")
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	defer os.Remove(tmp.Name())
 	if _, err := tmp.Write(data); err != nil {
 		tmp.Close()
-		return nil, err
+		return nil, false, err
 	}
 	if err := tmp.Close(); err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	return reach.Analyze(ctx, tmp.Name(), records)
+	stripped, err := reach.Stripped(tmp.Name())
+	if err != nil || stripped {
+		return nil, stripped, err
+	}
+	seen := map[string]bool{}
+	var records [][]byte
+	for _, f := range findings {
+		for _, r := range f.Records {
+			if seen[r.ID] {
+				continue
+			}
+			seen[r.ID] = true
+			raw, err := json.Marshal(r)
+			if err != nil {
+				return nil, false, err
+			}
+			records = append(records, raw)
+		}
+	}
+	got, err := reach.Analyze(ctx, tmp.Name(), records)
+	return got, false, err
 }

@@ -145,7 +145,7 @@ not linked is reported as unreachable (policy 'unreachable', default warn).
 				}
 				return err
 			}
-			if err := res.Reachability(ctx, d, func(artifact, member string) ([]byte, error) {
+			if err := res.Reachability(ctx, func(artifact, member string) ([]byte, error) {
 				return lockfiles.ReadMember(artifact, member, lockfiles.Limits{})
 			}); err != nil {
 				return err
