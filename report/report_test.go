@@ -3,9 +3,9 @@ package report
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -17,6 +17,7 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/fnguard/fnguard/gate"
+	"github.com/fnguard/fnguard/internal/schematest"
 	"github.com/fnguard/fnguard/lockfiles"
 	"github.com/fnguard/fnguard/sbom"
 	"github.com/fnguard/fnguard/vulndb"
@@ -266,49 +267,10 @@ func TestJSONEmpty(t *testing.T) {
 
 // ---- SARIF ----
 
-var (
-	sarifOnce     sync.Once
-	sarifCompiled *jsonschema.Schema
-	sarifErr      error
-)
-
-// sarifValidator compiles the OASIS schema vendored in testdata/schemas
-// (draft-04, which santhosh-tekuri/jsonschema supports).
-func sarifValidator(t *testing.T) *jsonschema.Schema {
-	t.Helper()
-	sarifOnce.Do(func() {
-		f, err := os.Open(filepath.Join("testdata", "schemas", "sarif-schema-2.1.0.json"))
-		if err != nil {
-			sarifErr = err
-			return
-		}
-		defer f.Close()
-		doc, err := jsonschema.UnmarshalJSON(f)
-		if err != nil {
-			sarifErr = err
-			return
-		}
-		c := jsonschema.NewCompiler()
-		c.AssertFormat()
-		const url = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
-		if sarifErr = c.AddResource(url, doc); sarifErr != nil {
-			return
-		}
-		sarifCompiled, sarifErr = c.Compile(url)
-	})
-	if sarifErr != nil {
-		t.Fatalf("SARIF schema: %v", sarifErr)
-	}
-	return sarifCompiled
-}
-
+// sarifValid validates against the OASIS SARIF 2.1.0 schema.
 func sarifValid(t *testing.T, data []byte) error {
 	t.Helper()
-	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(data))
-	if err != nil {
-		return err
-	}
-	return sarifValidator(t).Validate(inst)
+	return schematest.SARIF(data)
 }
 
 func TestSARIFSchema(t *testing.T) {
@@ -551,59 +513,12 @@ var (
 	cdxErr     error
 )
 
-// cdxValidators compiles the official CycloneDX schemas the sbom package
-// vendors (read-only use of its testdata; see testdata/README.md).
-func cdxValidators(t *testing.T) map[string]*jsonschema.Schema {
-	t.Helper()
-	dir := filepath.Join("..", "sbom", "testdata", "schemas")
-	cdxOnce.Do(func() {
-		c := jsonschema.NewCompiler()
-		c.AssertFormat()
-		add := func(url, file string) error {
-			f, err := os.Open(filepath.Join(dir, file))
-			if err != nil {
-				return err
-			}
-			defer f.Close()
-			doc, err := jsonschema.UnmarshalJSON(f)
-			if err != nil {
-				return err
-			}
-			return c.AddResource(url, doc)
-		}
-		for _, f := range []string{"spdx.SNAPSHOT.schema.json", "jsf-0.82.SNAPSHOT.schema.json", "cryptography-defs.SNAPSHOT.schema.json"} {
-			if cdxErr = add(cdxSchemaBase+f, f); cdxErr != nil {
-				return
-			}
-		}
-		cdxSchemas = map[string]*jsonschema.Schema{}
-		for _, v := range []string{"1.5", "1.6", "1.7"} {
-			url := cdxSchemaBase + "bom-" + v + ".schema.json"
-			if cdxErr = add(url, "bom-"+v+".SNAPSHOT.schema.json"); cdxErr != nil {
-				return
-			}
-			if cdxSchemas[v], cdxErr = c.Compile(url); cdxErr != nil {
-				return
-			}
-		}
-	})
-	if cdxErr != nil {
-		t.Fatalf("CycloneDX schemas: %v", cdxErr)
-	}
-	return cdxSchemas
-}
-
 func TestCycloneDXSchema(t *testing.T) {
-	schemas := cdxValidators(t)
-	for _, spec := range []string{"1.5", "1.6", "1.7"} {
+	for _, spec := range schematest.Specs {
 		opts := testOptions()
 		opts.Spec = spec
 		data := render(t, FormatCycloneDX, opts)
-		inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(data))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := schemas[spec].Validate(inst); err != nil {
+		if err := schematest.CycloneDXJSON(spec, data); err != nil {
 			t.Errorf("CycloneDX %s schema rejects the report: %v", spec, err)
 		}
 		if !bytes.Contains(data, []byte(`"specVersion": "`+spec+`"`)) || !bytes.Contains(data, []byte(`"code_not_reachable"`)) {
@@ -611,32 +526,26 @@ func TestCycloneDXSchema(t *testing.T) {
 		}
 		// The validator must be able to say no.
 		bad := bytes.Replace(data, []byte(`"code_not_reachable"`), []byte(`"never_called"`), 1)
-		inst, _ = jsonschema.UnmarshalJSON(bytes.NewReader(bad))
-		if schemas[spec].Validate(inst) == nil {
+		if schematest.CycloneDXJSON(spec, bad) == nil {
 			t.Errorf("%s schema accepted an unknown justification", spec)
 		}
 	}
 }
 
 func TestCycloneDXXML(t *testing.T) {
-	lint, err := exec.LookPath("xmllint")
-	if err != nil {
-		t.Skip("xmllint not found (apt-get install libxml2-utils): XML schema validation skipped")
-	}
-	for _, spec := range []string{"1.5", "1.6", "1.7"} {
+	for _, spec := range schematest.Specs {
 		opts := testOptions()
 		opts.Spec = spec
 		data := render(t, FormatCycloneDXXML, opts)
 		if !bytes.Contains(data, []byte("<vulnerabilities>")) || !bytes.Contains(data, []byte("code_not_reachable")) {
 			t.Fatalf("%s XML lost the vulnerabilities", spec)
 		}
-		f := filepath.Join(t.TempDir(), "bom.xml")
-		if err := os.WriteFile(f, data, 0o644); err != nil {
-			t.Fatal(err)
+		err := schematest.CycloneDXXML(spec, data)
+		if errors.Is(err, schematest.ErrNoXMLLint) {
+			t.Skip(err)
 		}
-		xsd := filepath.Join("..", "sbom", "testdata", "schemas", "bom-"+spec+".SNAPSHOT.xsd")
-		if out, err := exec.Command(lint, "--noout", "--nonet", "--schema", xsd, f).CombinedOutput(); err != nil {
-			t.Errorf("CycloneDX %s XSD rejects the report: %s", spec, out)
+		if err != nil {
+			t.Errorf("CycloneDX %s XSD rejects the report: %v", spec, err)
 		}
 	}
 }

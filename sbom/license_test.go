@@ -10,12 +10,14 @@ import (
 	"testing"
 
 	cdx "github.com/CycloneDX/cyclonedx-go"
+
+	"github.com/fnguard/fnguard/internal/schematest"
 )
 
 // The embedded id list must be the vendored schema's enum (JSON and XSD),
 // or Build may write a license.id the schema rejects.
 func TestSPDXListMatchesSchema(t *testing.T) {
-	raw, err := os.ReadFile(filepath.Join("testdata", "schemas", "spdx.SNAPSHOT.schema.json"))
+	raw, err := os.ReadFile(filepath.Join(schematest.Dir(), "spdx.SNAPSHOT.schema.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -29,7 +31,7 @@ func TestSPDXListMatchesSchema(t *testing.T) {
 	if !slices.Equal(embedded, schema.Enum) {
 		t.Errorf("spdx_ids.txt (%d ids) differs from the schema enum (%d ids): regenerate it", len(embedded), len(schema.Enum))
 	}
-	xsd, err := os.ReadFile(filepath.Join("testdata", "schemas", "spdx.SNAPSHOT.xsd"))
+	xsd, err := os.ReadFile(filepath.Join(schematest.Dir(), "spdx.SNAPSHOT.xsd"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"flag"
 	"io"
 	"os"
@@ -13,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fnguard/fnguard/internal/schematest"
 	"github.com/fnguard/fnguard/vulndb"
 )
 
@@ -231,4 +233,52 @@ func TestCLIShared(t *testing.T) {
 			checkGolden(t, c.name, out)
 		})
 	}
+}
+
+// TestCLIOutputsValidate: every SBOM, VEX and SARIF document the commands
+// write validates against the official schemas.
+func TestCLIOutputsValidate(t *testing.T) {
+	tmp := t.TempDir()
+	db := exampleDB(t, tmp)
+	ex := filepath.Join("..", "..", "examples", "orders-function.zip")
+	run := func(args ...string) {
+		t.Helper()
+		var stdout, stderr bytes.Buffer
+		environ := map[string]string{"FNGUARD_DB": db}
+		code := runEnv(args, &env{stdin: strings.NewReader(""), stdout: &stdout, stderr: &stderr,
+			getenv: func(k string) string { return environ[k] }, isTerminal: func(io.Writer) bool { return false }})
+		if code > 1 {
+			t.Fatalf("%v: exit %d: %s", args, code, stderr.String())
+		}
+	}
+	for _, spec := range schematest.Specs {
+		json := filepath.Join(tmp, "sbom-"+spec+".json")
+		xml := filepath.Join(tmp, "sbom-"+spec+".xml")
+		vex := filepath.Join(tmp, "vex-"+spec+".json")
+		run("sbom", "--spec-version", spec, "-o", json, ex)
+		run("sbom", "--spec-version", spec, "--format", "cyclonedx-xml", "-o", xml, ex)
+		run("scan", "--offline", "--format", "cyclonedx", "--spec-version", spec, "-o", vex, ex)
+		for _, f := range []string{json, vex} {
+			if err := schematest.CycloneDXJSON(spec, mustReadFile(t, f)); err != nil {
+				t.Errorf("%s: %v", filepath.Base(f), err)
+			}
+		}
+		if err := schematest.CycloneDXXML(spec, mustReadFile(t, xml)); err != nil && !errors.Is(err, schematest.ErrNoXMLLint) {
+			t.Errorf("%s: %v", filepath.Base(xml), err)
+		}
+	}
+	sarif := filepath.Join(tmp, "r.sarif")
+	run("scan", "--offline", "--output", "sarif="+sarif, ex)
+	if err := schematest.SARIF(mustReadFile(t, sarif)); err != nil {
+		t.Errorf("SARIF: %v", err)
+	}
+}
+
+func mustReadFile(t *testing.T, p string) []byte {
+	t.Helper()
+	data, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
 }
