@@ -3,7 +3,9 @@ package lockfiles
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"debug/buildinfo"
+	"encoding/hex"
 	"fmt"
 	"io/fs"
 	"path"
@@ -234,7 +236,7 @@ type found struct {
 	// sha256 is the hash of the file that is the package (a jar), hex.
 	sha256 string
 	// goMain is the main module of the Go executable the package came from.
-	goMain, goMainVersion string
+	goMain, goMainVersion, goMainHash string
 	// project is set for the application a .deps.json describes ("type":
 	// "project"): the artifact's component, never a dependency.
 	project bool
@@ -295,16 +297,18 @@ func extractAll(ctx context.Context, v *vfs, plugins []plugin, warn func(member,
 				}
 				return nil, &memberErr{name, fmt.Errorf("%s: %w", pl.ex.Name(), err)}
 			}
-			var goMain, goMainVersion string
+			var goMain, goMainVersion, binHash string
 			if pl.ex.Name() == gobinary.Name {
 				if bi, err := buildinfo.Read(bytes.NewReader(data)); err == nil {
 					goMain, goMainVersion = bi.Main.Path, bi.Main.Version
+					sum := sha256.Sum256(data)
+					binHash = hex.EncodeToString(sum[:])
 				}
 			}
 			for _, p := range inv.Packages {
 				md, _ := p.Metadata.(*depsjson.Metadata)
 				out = append(out, found{pkg: p, rank: pl.rank, location: evidencePath(p, name), plugin: pl.ex.Name(),
-					goMain: goMain, goMainVersion: goMainVersion, project: md != nil && md.Type == "project"})
+					goMain: goMain, goMainVersion: goMainVersion, goMainHash: binHash, project: md != nil && md.Type == "project"})
 			}
 		}
 	}

@@ -2,6 +2,8 @@ package lockfiles
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"os"
@@ -217,5 +219,23 @@ func BenchmarkReadFixture(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// TestGoComponentHash: a Go function's component is its bootstrap, hashed.
+func TestGoComponentHash(t *testing.T) {
+	z := filepath.Join(sharedDir(t, "fixtures", "lambda"), "go-function.zip")
+	inv, err := Read(context.Background(), []string{z}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := ReadMember(z, "bootstrap", Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(data)
+	c := inv.Artifacts[0].Component
+	if c == nil || c.Name != "example.com/lambda-fixture/langfn" || c.Hashes["SHA-256"] != hex.EncodeToString(sum[:]) {
+		t.Errorf("component %+v, want langfn with the bootstrap's SHA-256", c)
 	}
 }

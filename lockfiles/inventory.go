@@ -414,7 +414,8 @@ func (r *reader) component(v *vfs, a *Artifact, m *merger, founds []found) *Comp
 		if ver == "(devel)" {
 			ver = ""
 		}
-		return &Component{Name: f.goMain, Version: ver, PURL: PURL(ecosystem.Go, f.goMain, ver)}
+		return &Component{Name: f.goMain, Version: ver, PURL: PURL(ecosystem.Go, f.goMain, ver),
+			Hashes: map[string]string{"SHA-256": f.goMainHash}}
 	}
 	return nil
 }

@@ -46,6 +46,9 @@ type Component struct {
 	// DependsOn lists the purls of the packages the application declares
 	// directly (from package.json, go.mod, pom.xml ...).
 	DependsOn []string
+	// Hashes of the file that is the application, where there is one (a Go
+	// executable), keyed by CycloneDX algorithm name ("SHA-256").
+	Hashes map[string]string
 }
 
 // Package is one (ecosystem, name, version) found in an artifact. The same

@@ -439,6 +439,15 @@ func artifactComponent(a *lockfiles.Artifact, ref, name string) cdx.Component {
 		if _, ok := purlKey(a.Component.PURL); ok {
 			c.PackageURL = a.Component.PURL
 		}
+		var hs []cdx.Hash
+		for _, alg := range sortedKeys(a.Component.Hashes) {
+			if h, ok := validHash(alg, a.Component.Hashes[alg]); ok {
+				hs = append(hs, h)
+			}
+		}
+		if len(hs) > 0 {
+			c.Hashes = &hs
+		}
 	}
 	if c.Name == "" {
 		c.Name = defaultName(a)

@@ -432,3 +432,26 @@ func TestVulnerabilitiesAppend(t *testing.T) {
 		}
 	}
 }
+
+// An application that is a file (a Go bootstrap) carries its hash on the
+// artifact component, and the document still validates.
+func TestBuildComponentHash(t *testing.T) {
+	inv := functionInventory()
+	const sum = "3d020fcbae97622a1100885571bd1b2485081652c3fdbb8836a452ba21098ff1"
+	inv.Artifacts[0].Component.Hashes = map[string]string{"SHA-256": sum}
+	bom, err := Build(inv, fixedOptions(""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := bom.Metadata.Component.Hashes
+	if hs == nil || len(*hs) != 1 || (*hs)[0].Algorithm != cdx.HashAlgoSHA256 || (*hs)[0].Value != sum {
+		t.Fatalf("metadata.component hashes %+v, want the SHA-256", hs)
+	}
+	for _, spec := range specs {
+		var buf bytes.Buffer
+		if err := Encode(&buf, bom, FormatJSON, spec); err != nil {
+			t.Fatal(err)
+		}
+		validateJSON(t, spec, buf.Bytes())
+	}
+}
