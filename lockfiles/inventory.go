@@ -233,6 +233,7 @@ func (r *reader) inventory(ctx context.Context, a *Artifact, v *vfs) error {
 	a.Runtime = detectRuntime(v, founds)
 	a.Component = r.component(v, a, m, founds)
 	a.Packages = m.packages()
+	a.Packages = r.dropUnshipped(a.Path, a.Packages)
 	addLicenses(v, a.Packages)
 	for _, p := range a.Packages {
 		r.finishPackage(p, a.Path)
@@ -247,6 +248,64 @@ func (r *reader) inventory(ctx context.Context, a *Artifact, v *vfs) error {
 		return fmt.Errorf("contains %d files but no packages were found (looked for npm, PyPI, Maven, Go, RubyGems, NuGet, Packagist and crates.io lockfiles, installed-package manifests, jars and Go/Rust binaries); use --allow-empty if this artifact really has no dependencies", len(v.names))
 	}
 	return nil
+}
+
+// npmLockfiles are the npm lockfile names a project keeps beside its
+// node_modules.
+var npmLockfiles = map[string]bool{"package-lock.json": true, "npm-shrinkwrap.json": true, "yarn.lock": true, "pnpm-lock.yaml": true}
+
+// dropUnshipped removes what the evidence names but the artifact does not
+// carry. A lockfile lists devDependencies and other platforms' optional
+// packages that `npm ci --omit=dev` never installs: where node_modules sits
+// beside the lockfile, a package only the lockfile names is not part of the
+// artifact. And go.mod's go directive is a minimum, not the toolchain:
+// beside a real executable it would add a bogus old standard library.
+func (r *reader) dropUnshipped(artifact string, pkgs []*Package) []*Package {
+	installedRoots := map[string]bool{}
+	binaryStdlib := false
+	for _, p := range pkgs {
+		for _, loc := range p.Locations {
+			if p.Ecosystem == ecosystem.NPM && installedNodePackage(loc) {
+				root := strings.TrimSuffix(loc[:strings.Index(loc, "node_modules/")], "/")
+				if root == "" {
+					root = "."
+				}
+				installedRoots[root] = true
+			}
+			if p.Ecosystem == ecosystem.Go && p.Name == "stdlib" && path.Base(loc) != "go.mod" {
+				binaryStdlib = true
+			}
+		}
+	}
+	onlyFrom := func(p *Package, from func(loc string) bool) bool {
+		for _, loc := range p.Locations {
+			if !from(loc) {
+				return false
+			}
+		}
+		return len(p.Locations) > 0
+	}
+	dropped := map[string]int{}
+	out := pkgs[:0]
+	for _, p := range pkgs {
+		switch {
+		case p.Ecosystem == ecosystem.NPM && onlyFrom(p, func(loc string) bool {
+			return npmLockfiles[path.Base(loc)] && installedRoots[path.Dir(loc)]
+		}):
+			for _, loc := range p.Locations {
+				dropped[loc]++
+			}
+			continue
+		case p.Ecosystem == ecosystem.Go && p.Name == "stdlib" && binaryStdlib && onlyFrom(p, func(loc string) bool { return path.Base(loc) == "go.mod" }):
+			continue
+		}
+		out = append(out, p)
+	}
+	for _, lock := range sortedKeys(dropped) {
+		r.inv.Warnings = append(r.inv.Warnings, Warning{Artifact: artifact, Location: lock,
+			Message: fmt.Sprintf("%d packages listed here are not installed in node_modules (dev or other-platform dependencies): not part of this artifact", dropped[lock])})
+	}
+	return out
 }
 
 // finishPackage validates the version and attaches categories.
