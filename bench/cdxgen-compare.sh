@@ -7,8 +7,8 @@
 #
 # Environment:
 #   FNGUARD      path to a built fnguard binary (optional)
-#   FIXTURES     fixture folder (default /work/shared/fixtures/lambda, or
-#                ../shared/fixtures/lambda next to the repository)
+#   FIXTURES     fixture folder (default $SHARED/fixtures/lambda, SHARED being
+#                ../shared next to the repository)
 #   RUNS         runs per tool per fixture (default 3); time is the median wall
 #                time, memory the highest max-RSS of the runs; the comparison
 #                uses the last run's SBOM
@@ -24,18 +24,15 @@
 # No network: cdxgen's registry lookups are switched off (see below).
 set -euo pipefail
 
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-repo=$(cd "$here/.." && pwd)
-
-die() { echo "cdxgen-compare: $*" >&2; exit 1; }
+name=cdxgen-compare
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 FIXTURES=${FIXTURES:-}
 if [[ -z $FIXTURES ]]; then
-	for d in /work/shared/fixtures/lambda "$repo/../shared/fixtures/lambda"; do
-		[[ -d $d ]] && { FIXTURES=$d; break; }
-	done
+	find_shared
+	FIXTURES=$SHARED/fixtures/lambda
 fi
-[[ -n $FIXTURES && -d $FIXTURES ]] || die "fixture folder not found; set FIXTURES"
+[[ -d $FIXTURES ]] || die "fixture folder not found; set FIXTURES"
 RUNS=${RUNS:-3}
 [[ $RUNS =~ ^[1-9][0-9]*$ ]] || die "RUNS must be a positive integer"
 CDXGEN=${CDXGEN:-cdxgen}

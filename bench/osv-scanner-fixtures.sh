@@ -20,29 +20,13 @@
 # shared folder) so the files do not name a temporary folder.
 set -euo pipefail
 
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-repo=$(cd "$here/.." && pwd)
-die() { echo "osv-scanner-fixtures: $*" >&2; exit 1; }
-
-SHARED=${SHARED:-}
-if [[ -z $SHARED ]]; then
-	for d in /work/shared "$repo/../shared"; do
-		[[ -d $d/osv ]] && { SHARED=$(cd "$d" && pwd); break; }
-	done
-fi
-[[ -n $SHARED && -d $SHARED/osv ]] || die "shared data not found; set SHARED"
+name=osv-scanner-fixtures
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+find_shared
 OUT=${OUT:-$here/results/osv-scanner-fixtures}
-OSV_SCANNER=${OSV_SCANNER:-}
-if [[ -z $OSV_SCANNER ]]; then
-	if command -v osv-scanner >/dev/null; then OSV_SCANNER=$(command -v osv-scanner)
-	elif [[ -x $HOME/go/bin/osv-scanner ]]; then OSV_SCANNER=$HOME/go/bin/osv-scanner
-	else die "osv-scanner not found: GOTOOLCHAIN=go1.27.4 go install github.com/google/osv-scanner/v2/cmd/osv-scanner@v2.6.0"
-	fi
-fi
+find_osv_scanner
 command -v unzip >/dev/null || die "unzip missing"
 command -v go >/dev/null || die "go missing (needed for bench/internal/benchtool)"
-osv_version=$("$OSV_SCANNER" --version 2>/dev/null | sed -n 's/^osv-scanner version: //p')
-[[ -n $osv_version ]] || die "$OSV_SCANNER --version failed"
 [[ $osv_version == 2.6.0 ]] || echo "warning: osv-scanner $osv_version, not v2.6.0" >&2
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/osv-fixtures.XXXXXX")

@@ -11,8 +11,8 @@
 #                  osv-scanner's figures are printed)
 #   OSV_SCANNER    osv-scanner command (default: osv-scanner on PATH, else
 #                  ~/go/bin/osv-scanner)
-#   SHARED         the shared data folder (default /work/shared, or ../shared
-#                  next to the repository); uses $SHARED/osv, $SHARED/reference,
+#   SHARED         the shared data folder (default ../shared next to the
+#                  repository); uses $SHARED/osv, $SHARED/reference,
 #                  $SHARED/fixtures/lambda
 #   RUNS           timed runs per tool per input (default 5)
 #   WARMUP         untimed runs per tool per input before timing (default 1)
@@ -29,17 +29,9 @@
 # package sources found"; any other status is a failure and is reported.
 set -euo pipefail
 
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-repo=$(cd "$here/.." && pwd)
-die() { echo "scan-vs-osv-scanner: $*" >&2; exit 1; }
-
-SHARED=${SHARED:-}
-if [[ -z $SHARED ]]; then
-	for d in /work/shared "$repo/../shared"; do
-		[[ -d $d/osv ]] && { SHARED=$(cd "$d" && pwd); break; }
-	done
-fi
-[[ -n $SHARED && -d $SHARED/osv ]] || die "shared data not found; set SHARED"
+name=scan-vs-osv-scanner
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+find_shared
 RUNS=${RUNS:-5}
 WARMUP=${WARMUP:-1}
 [[ $RUNS =~ ^[1-9][0-9]*$ ]] || die "RUNS must be a positive integer"
@@ -47,19 +39,11 @@ WARMUP=${WARMUP:-1}
 OSV_PLUGINS=${OSV_PLUGINS-artifact javascript/packagejson}
 ONLY=${ONLY:-}
 
-OSV_SCANNER=${OSV_SCANNER:-}
-if [[ -z $OSV_SCANNER ]]; then
-	if command -v osv-scanner >/dev/null; then OSV_SCANNER=$(command -v osv-scanner)
-	elif [[ -x $HOME/go/bin/osv-scanner ]]; then OSV_SCANNER=$HOME/go/bin/osv-scanner
-	else die "osv-scanner not found: GOTOOLCHAIN=go1.27.4 go install github.com/google/osv-scanner/v2/cmd/osv-scanner@v2.6.0"
-	fi
-fi
+find_osv_scanner
 [[ -x /usr/bin/time ]] || die "/usr/bin/time missing: apt-get install -y time"
 command -v unzip >/dev/null || die "unzip missing"
 command -v go >/dev/null || die "go missing (needed for bench/internal/benchtool)"
 ((BASH_VERSINFO[0] >= 5)) || die "bash 5 needed (EPOCHREALTIME)"
-osv_version=$("$OSV_SCANNER" --version 2>/dev/null | sed -n 's/^osv-scanner version: //p')
-[[ -n $osv_version ]] || die "$OSV_SCANNER --version failed"
 [[ $osv_version == 2.6.0 ]] || echo "warning: osv-scanner $osv_version, the target names v2.6.0" >&2
 if [[ -n ${FNGUARD:-} ]]; then
 	[[ -x $FNGUARD ]] || die "FNGUARD=$FNGUARD is not an executable"

@@ -1,0 +1,27 @@
+# Shared setup for the bench scripts: source it after setting `name`.
+# Locates the shared data (SHARED, default ../shared beside the checkout)
+# and osv-scanner (OSV_SCANNER, default on PATH or in ~/go/bin).
+
+here=$(cd "$(dirname "${BASH_SOURCE[1]}")" && pwd)
+repo=$(cd "$here/.." && pwd)
+die() { echo "$name: $*" >&2; exit 1; }
+
+find_shared() {
+	SHARED=${SHARED:-}
+	if [[ -z $SHARED && -d $repo/../shared/osv ]]; then
+		SHARED=$(cd "$repo/../shared" && pwd)
+	fi
+	[[ -n $SHARED && -d $SHARED/osv ]] || die "shared data not found beside the checkout; set SHARED"
+}
+
+find_osv_scanner() {
+	OSV_SCANNER=${OSV_SCANNER:-}
+	if [[ -z $OSV_SCANNER ]]; then
+		if command -v osv-scanner >/dev/null; then OSV_SCANNER=$(command -v osv-scanner)
+		elif [[ -x $HOME/go/bin/osv-scanner ]]; then OSV_SCANNER=$HOME/go/bin/osv-scanner
+		else die "osv-scanner not found: GOTOOLCHAIN=go1.27.4 go install github.com/google/osv-scanner/v2/cmd/osv-scanner@v2.6.0"
+		fi
+	fi
+	osv_version=$("$OSV_SCANNER" --version 2>/dev/null | sed -n 's/^osv-scanner version: //p')
+	[[ -n $osv_version ]] || die "$OSV_SCANNER --version failed"
+}
