@@ -202,8 +202,9 @@ func lowestVersion(eco string) string {
 }
 
 func coversEveryVersion(r *osv.Record, eco, name string) bool {
-	for _, a := range r.Affected {
-		if ecosystem.Base(a.Package.Ecosystem) != eco || ecosystem.NormalizeName(eco, a.Package.Name) != ecosystem.NormalizeName(eco, name) {
+	for i := range r.Affected {
+		a := &r.Affected[i]
+		if !a.Names(eco, name) {
 			continue
 		}
 		for _, rg := range a.Ranges {

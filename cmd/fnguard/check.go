@@ -171,7 +171,7 @@ func checkOne(d *vulndb.DB, r pkgRef) (checkResult, error) {
 				adv.Aliases = []string{}
 			}
 			adv.Severity, adv.Score, adv.Malicious = osv.RecordSeverity(rec)
-			adv.Fixed = fixedEvents(rec, r.Ecosystem, r.Name)
+			adv.Fixed = osv.FixedVersions(rec, r.Ecosystem, r.Name)
 			cr.Advisories = append(cr.Advisories, adv)
 		}
 		sort.Slice(cr.Advisories, func(i, j int) bool {
@@ -214,33 +214,6 @@ func checkOne(d *vulndb.DB, r pkgRef) (checkResult, error) {
 		}
 	}
 	return cr, nil
-}
-
-// fixedEvents lists the fixed versions a record names for a package.
-func fixedEvents(rec *osv.Record, eco, name string) []string {
-	out := []string{}
-	for _, a := range rec.Affected {
-		if ecosystem.Base(a.Package.Ecosystem) != eco || ecosystem.NormalizeName(eco, a.Package.Name) != ecosystem.NormalizeName(eco, name) {
-			continue
-		}
-		for _, rg := range a.Ranges {
-			for _, ev := range rg.Events {
-				if ev.Fixed != "" && !containsString(out, ev.Fixed) {
-					out = append(out, ev.Fixed)
-				}
-			}
-		}
-	}
-	return out
-}
-
-func containsString(ss []string, s string) bool {
-	for _, x := range ss {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 func printCheck(w io.Writer, results []checkResult) {

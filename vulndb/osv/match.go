@@ -483,3 +483,28 @@ func fixedValues(a Affected) []string {
 	}
 	return out
 }
+
+// Names reports whether an affected entry is about package (eco, name), by
+// the same identity rule matching uses.
+func (a *Affected) Names(eco, name string) bool { return samePackage(a.Package, eco, name) }
+
+// FixedVersions lists the fixed events r names for a package, in record
+// order, each once: what `fnguard check` shows when no version is given.
+func FixedVersions(r *Record, eco, name string) []string {
+	out := []string{}
+	seen := map[string]bool{}
+	for i := range r.Affected {
+		if !r.Affected[i].Names(eco, name) {
+			continue
+		}
+		for _, rg := range r.Affected[i].Ranges {
+			for _, ev := range rg.Events {
+				if ev.Fixed != "" && !seen[ev.Fixed] {
+					seen[ev.Fixed] = true
+					out = append(out, ev.Fixed)
+				}
+			}
+		}
+	}
+	return out
+}

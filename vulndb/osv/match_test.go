@@ -3,6 +3,7 @@ package osv
 import (
 	"errors"
 	"reflect"
+	"slices"
 	"testing"
 )
 
@@ -316,5 +317,21 @@ func TestClearingVersion(t *testing.T) {
 		if got != c.want || ok != c.ok {
 			t.Errorf("%s: ClearingVersion = %q, %v; want %q, %v", c.name, got, ok, c.want, c.ok)
 		}
+	}
+}
+
+func TestFixedVersions(t *testing.T) {
+	// Three affected entries for one package: every fix, in record order.
+	got := FixedVersions(rec(t, "GHSA-jfh8-c2jp-5v3q"), "Maven", "org.apache.logging.log4j:log4j-core")
+	if !slices.Equal(got, []string{"2.15.0", "2.3.1", "2.12.2"}) {
+		t.Errorf("log4j-core fixes %v, want 2.15.0, 2.3.1, 2.12.2", got)
+	}
+	// Two packages in one record: only the asked one's fix.
+	seq := rec(t, "GHSA-f598-mfpv-gmfx")
+	if got := FixedVersions(seq, "npm", "sequelize"); !slices.Equal(got, []string{"6.29.0"}) {
+		t.Errorf("sequelize fixes %v, want 6.29.0", got)
+	}
+	if got := FixedVersions(seq, "npm", "lodash"); len(got) != 0 {
+		t.Errorf("a record not about lodash names fixes %v for it", got)
 	}
 }
