@@ -3,10 +3,10 @@ package vulndb
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"os"
 	"path"
 	"sort"
+	"strings"
 
 	"github.com/fnguard/fnguard/internal/ecosystem"
 	"github.com/fnguard/fnguard/vulndb/reach"
@@ -51,7 +51,15 @@ func (res *Result) Reachability(ctx context.Context, read ReadFunc) error {
 		}
 		got, stripped, err := analyzeBinary(ctx, data, byBinary[k])
 		if err != nil {
-			return fmt.Errorf("%s: %s: symbol analysis: %w", k.artifact, k.member, err)
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			// A binary govulncheck cannot analyse still has its findings:
+			// they stay "cannot tell", which the gate treats as reachable.
+			for _, f := range byBinary[k] {
+				f.Reachable, f.ReachLevel, f.ReachReason = nil, "", "symbol analysis failed: "+oneLine(err.Error())
+			}
+			continue
 		}
 		for _, f := range byBinary[k] {
 			if stripped {
@@ -116,3 +124,5 @@ func analyzeBinary(ctx context.Context, data []byte, findings []*Finding) (map[s
 	got, err := reach.Analyze(ctx, tmp.Name(), records)
 	return got, false, err
 }
+
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }

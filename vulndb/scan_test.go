@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/fnguard/fnguard/lockfiles"
@@ -148,4 +149,27 @@ func mustRead(t *testing.T, id string) []byte {
 		t.Fatal(err)
 	}
 	return data
+}
+
+// A binary govulncheck cannot analyse keeps its findings as "cannot tell"
+// (treated as reachable by the gate) instead of failing the whole scan.
+func TestReachabilityDegrades(t *testing.T) {
+	db := scanDB(t, "GO-2021-0113")
+	res, err := Scan(context.Background(), db, xtext("v0.3.5"))
+	if err != nil || len(res.Findings) != 1 {
+		t.Fatalf("want one finding: %v %v", res, err)
+	}
+	read := func(artifact, member string) ([]byte, error) {
+		if artifact != "function.zip" || member != "bootstrap" {
+			t.Errorf("read %s %s, want function.zip bootstrap", artifact, member)
+		}
+		return []byte("#!/bin/sh\necho not a Go binary\n"), nil
+	}
+	if err := res.Reachability(context.Background(), read); err != nil {
+		t.Fatal(err)
+	}
+	f := res.Findings[0]
+	if f.Reachable != nil || !strings.HasPrefix(f.ReachReason, "symbol analysis failed: ") || strings.Contains(f.ReachReason, "\n") {
+		t.Errorf("reachable %v, reason %q; want nil with a one-line failure reason", f.Reachable, f.ReachReason)
+	}
 }

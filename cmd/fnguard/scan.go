@@ -108,6 +108,11 @@ not linked is reported as unreachable (policy 'unreachable', default warn).
 			if !validFormat(format) {
 				return usageErr("--format %q: want one of %s", format, strings.Join(reportFormats, ", "))
 			}
+			switch specVersion {
+			case "1.5", "1.6", "1.7":
+			default:
+				return usageErr("--spec-version %q: want 1.5, 1.6 or 1.7", specVersion)
+			}
 			outs, err := parseOutputs(outputs)
 			if err != nil {
 				return err
