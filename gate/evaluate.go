@@ -128,7 +128,11 @@ func Evaluate(res *vulndb.Result, p *Policy, b *Baseline, now time.Time) *Verdic
 	}
 	slices.SortStableFunc(lines, compareLines)
 	for _, l := range lines {
-		v.Reasons = append(v.Reasons, l.text)
+		if l.class == classWarn {
+			v.Notes = append(v.Notes, l.text)
+		} else {
+			v.Reasons = append(v.Reasons, l.text)
+		}
 	}
 	return v
 }

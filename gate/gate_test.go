@@ -136,8 +136,8 @@ func TestMaliciousAlwaysBlocks(t *testing.T) {
 		t.Fatalf("verdict pass %v, decision %+v", v.Pass, d)
 	}
 	want := []string{"MAL-2024-1010 in npm harbor-container-webhook@1.7.0 (function.zip): malicious package: always blocks, ignore MAL-2024-1010 refused, in baseline but malicious"}
-	if !reflect.DeepEqual(v.Reasons, want) {
-		t.Fatalf("Reasons:\n%q\nwant\n%q", v.Reasons, want)
+	if !reflect.DeepEqual(allLines(v), want) {
+		t.Fatalf("Reasons:\n%q\nwant\n%q", allLines(v), want)
 	}
 	if len(v.StaleIgnores) != 0 {
 		t.Fatalf("a refused ignore is not stale: %+v", v.StaleIgnores)
@@ -157,14 +157,14 @@ func TestUnscored(t *testing.T) {
 	}
 	v = Evaluate(res, policyWith(func(p *Policy) { p.Unscored = "warn" }), nil, now)
 	if !v.Pass {
-		t.Fatalf("unscored: warn still blocks: %q", v.Reasons)
+		t.Fatalf("unscored: warn still blocks: %q", allLines(v))
 	}
 	want := []string{
 		"GO-2022-1059 in Go golang.org/x/text@0.3.7 (function.zip): unscored, not blocking (unscored: warn)",
 		"PYSEC-2019-124 in PyPI SQLAlchemy@1.2.17 (function.zip): unscored, not blocking (unscored: warn)",
 	}
-	if !reflect.DeepEqual(v.Reasons, want) {
-		t.Fatalf("Reasons:\n%q\nwant\n%q", v.Reasons, want)
+	if !reflect.DeepEqual(allLines(v), want) {
+		t.Fatalf("Reasons:\n%q\nwant\n%q", allLines(v), want)
 	}
 }
 
@@ -246,8 +246,17 @@ func TestReasonsDefault(t *testing.T) {
 		"ignore GHSA-xxxx-xxxx-xxxx (.fnguard.yaml:8) matches no finding: remove it",
 		"GO-2022-1059 in Go golang.org/x/text@0.3.7 (function.zip): not blocking (unscored, vulnerable symbols not linked, unreachable: warn)",
 	}
-	if !reflect.DeepEqual(v.Reasons, want) {
-		t.Fatalf("Reasons:\n%s\nwant\n%s", strings.Join(v.Reasons, "\n"), strings.Join(want, "\n"))
+	if !reflect.DeepEqual(allLines(v), want) {
+		t.Fatalf("Reasons:\n%s\nwant\n%s", strings.Join(allLines(v), "\n"), strings.Join(want, "\n"))
+	}
+	// A FAIL lists only its causes; what was let through is a note.
+	if len(v.Notes) != 2 || !strings.Contains(v.Notes[0], "matches no finding") || !strings.Contains(v.Notes[1], "not blocking") {
+		t.Errorf("notes %q: want the stale ignore and the unreachable finding", v.Notes)
+	}
+	for _, r := range v.Reasons {
+		if strings.Contains(r, "matches no finding") || strings.Contains(r, ": not blocking (") {
+			t.Errorf("a note among the reasons: %q", r)
+		}
 	}
 	if v.Pass {
 		t.Fatal("pass with blocking findings")
@@ -255,7 +264,7 @@ func TestReasonsDefault(t *testing.T) {
 	// The order does not depend on the order of the findings.
 	rev := &vulndb.Result{Findings: slices.Clone(res.Findings)}
 	slices.Reverse(rev.Findings)
-	if got := Evaluate(rev, p, nil, now).Reasons; !reflect.DeepEqual(got, want) {
+	if got := allLines(Evaluate(rev, p, nil, now)); !reflect.DeepEqual(got, want) {
 		t.Fatalf("Reasons depend on finding order:\n%s", strings.Join(got, "\n"))
 	}
 }
@@ -269,8 +278,8 @@ func TestHighlightOnlyForSQLCategories(t *testing.T) {
 	p.Categories = []string{"kv-store"}
 	f.Package = &p
 	v := Evaluate(&vulndb.Result{Findings: []*vulndb.Finding{&f}}, nil, nil, now)
-	if v.Decisions[0].Highlight || strings.HasPrefix(v.Reasons[0], "SQL injection") {
-		t.Fatalf("highlighted outside orm/db-driver/query-builder: %+v %q", v.Decisions[0], v.Reasons)
+	if v.Decisions[0].Highlight || strings.HasPrefix(allLines(v)[0], "SQL injection") {
+		t.Fatalf("highlighted outside orm/db-driver/query-builder: %+v %q", v.Decisions[0], allLines(v))
 	}
 }
 
@@ -291,7 +300,7 @@ func TestIgnores(t *testing.T) {
 			t.Fatalf("ignore by alias: %+v", d)
 		}
 		if !v.Pass || len(v.StaleIgnores) != 0 {
-			t.Fatalf("pass %v, stale %+v, reasons %q", v.Pass, v.StaleIgnores, v.Reasons)
+			t.Fatalf("pass %v, stale %+v, reasons %q", v.Pass, v.StaleIgnores, allLines(v))
 		}
 	})
 	for _, scope := range []string{"npm/lodash", "lodash", "pkg:npm/lodash", "pkg:npm/lodash@4.17.15", "NPM/lodash@4.17.15"} {
@@ -328,8 +337,8 @@ func TestIgnores(t *testing.T) {
 			"GHSA-p6mc-m468-83gw in npm lodash@4.17.15 (function.zip): high at or above fail-on high, ignore expired on 2026-11-22",
 			"ignore GHSA-p6mc-m468-83gw (pol.yaml:7) expired on 2026-11-22: its findings count again",
 		} {
-			if !slices.Contains(v.Reasons, want) {
-				t.Errorf("Reasons lack %q:\n%s", want, strings.Join(v.Reasons, "\n"))
+			if !slices.Contains(allLines(v), want) {
+				t.Errorf("Reasons lack %q:\n%s", want, strings.Join(allLines(v), "\n"))
 			}
 		}
 	})
@@ -350,8 +359,8 @@ func TestIgnores(t *testing.T) {
 			p.Ignores = []Ignore{{ID: "GHSA-0000-0000-0000", Reason: "r", Expires: exp, Line: 2}}
 		}), nil, now)
 		want := []string{"ignore GHSA-0000-0000-0000 (line 2) matches no finding: remove it"}
-		if !v.Pass || len(v.StaleIgnores) != 1 || !reflect.DeepEqual(v.Reasons, want) {
-			t.Fatalf("pass %v stale %+v reasons %q", v.Pass, v.StaleIgnores, v.Reasons)
+		if !v.Pass || len(v.StaleIgnores) != 1 || !reflect.DeepEqual(allLines(v), want) {
+			t.Fatalf("pass %v stale %+v reasons %q", v.Pass, v.StaleIgnores, allLines(v))
 		}
 	})
 }
@@ -380,8 +389,8 @@ func TestIgnoreFromFile(t *testing.T) {
 		t.Fatalf("35jh: %+v", d)
 	}
 	want := "ignore GHSA-35jh-r3h4-6jhm (" + path + ":6) expired on 2026-10-01: its findings count again"
-	if v.Pass || !slices.Contains(v.Reasons, want) {
-		t.Fatalf("Reasons lack %q:\n%s", want, strings.Join(v.Reasons, "\n"))
+	if v.Pass || !slices.Contains(allLines(v), want) {
+		t.Fatalf("Reasons lack %q:\n%s", want, strings.Join(allLines(v), "\n"))
 	}
 }
 
@@ -413,9 +422,9 @@ func TestUnreachable(t *testing.T) {
 			t.Errorf("unreachable %s: Why %q lacks %q", tt.policy, d.Why, tt.why)
 		}
 		// warn shows a line, ignore shows none.
-		hasLine := slices.ContainsFunc(v.Reasons, func(s string) bool { return strings.Contains(s, "not linked") })
+		hasLine := slices.ContainsFunc(allLines(v), func(s string) bool { return strings.Contains(s, "not linked") })
 		if hasLine != (tt.policy == "warn" && tt.reachable != nil && !*tt.reachable) {
-			t.Errorf("unreachable %s, reachable %v: Reasons %q", tt.policy, tt.reachable, v.Reasons)
+			t.Errorf("unreachable %s, reachable %v: Reasons %q", tt.policy, tt.reachable, allLines(v))
 		}
 	}
 }
@@ -426,20 +435,20 @@ func TestUnchecked(t *testing.T) {
 	res.Unchecked = []vulndb.Unchecked{{Package: bad, Reason: `"latest" is not a version`}}
 	v := Evaluate(res, nil, nil, now)
 	want := []string{`npm left-pad@latest (function.zip) could not be checked ("latest" is not a version): blocking, unchecked: fail`}
-	if v.Pass || !v.UncheckedBlocking || !reflect.DeepEqual(v.Reasons, want) {
-		t.Fatalf("unchecked: fail: pass %v blocking %v reasons %q", v.Pass, v.UncheckedBlocking, v.Reasons)
+	if v.Pass || !v.UncheckedBlocking || !reflect.DeepEqual(allLines(v), want) {
+		t.Fatalf("unchecked: fail: pass %v blocking %v reasons %q", v.Pass, v.UncheckedBlocking, allLines(v))
 	}
 	v = Evaluate(res, policyWith(func(p *Policy) { p.Unchecked = "warn" }), nil, now)
 	want = []string{`npm left-pad@latest (function.zip) could not be checked ("latest" is not a version): not blocking, unchecked: warn`}
-	if !v.Pass || v.UncheckedBlocking || !reflect.DeepEqual(v.Reasons, want) {
-		t.Fatalf("unchecked: warn: pass %v blocking %v reasons %q", v.Pass, v.UncheckedBlocking, v.Reasons)
+	if !v.Pass || v.UncheckedBlocking || !reflect.DeepEqual(allLines(v), want) {
+		t.Fatalf("unchecked: warn: pass %v blocking %v reasons %q", v.Pass, v.UncheckedBlocking, allLines(v))
 	}
 }
 
 func TestEvaluateEmpty(t *testing.T) {
 	for _, res := range []*vulndb.Result{nil, {}} {
 		v := Evaluate(res, nil, nil, now)
-		if !v.Pass || len(v.Reasons) != 0 || len(v.Decisions) != 0 || v.Policy == nil {
+		if !v.Pass || len(allLines(v)) != 0 || len(v.Decisions) != 0 || v.Policy == nil {
 			t.Fatalf("empty result: %+v", v)
 		}
 	}
@@ -466,4 +475,10 @@ func TestCheckDatabaseAge(t *testing.T) {
 	if !errors.Is(err, ErrStale) || !strings.Contains(err.Error(), "(13h0m0s ago), policy max-db-age 12h0m0s") {
 		t.Fatalf("12h policy: %v", err)
 	}
+}
+
+// allLines is the verdict's explanation as one list: what decides, then
+// what did not block.
+func allLines(v *Verdict) []string {
+	return append(append([]string(nil), v.Reasons...), v.Notes...)
 }

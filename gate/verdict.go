@@ -16,12 +16,14 @@ type Verdict struct {
 	// Reasons explain the decision in one line each, in a fixed order:
 	// SQL-injection highlights (blocking or not), then blocking findings
 	// (malicious first, then by severity), then blocking unchecked
-	// packages, then warnings (expired ignores, stale ignores, unreachable
-	// or baselined findings let through, unscored: warn, unchecked: warn).
-	// A line names the finding, its package and the rule:
+	// packages. A line names the finding, its package and the rule:
 	// "MAL-2024-1010 in npm harbor-container-webhook@1.7.0 (function.zip): malicious package: always blocks".
-	// Empty when nothing needs saying (a clean pass).
+	// Empty when nothing blocks and nothing is highlighted.
 	Reasons []string
+	// Notes are what the gate let through or wants fixed without blocking:
+	// expired and stale ignores, unreachable or baselined findings, unscored
+	// and unchecked under "warn". Kept apart so a FAIL lists only its causes.
+	Notes []string
 	// Decisions holds one entry per finding of the result, in the same order
 	// as Result.Findings.
 	Decisions []*Decision

@@ -207,10 +207,10 @@ func fixtureVerdict(t testing.TB, res *vulndb.Result) *gate.Verdict {
 	v.Reasons = []string{
 		plural(blocking, "blocking finding", "blocking findings") + ": GHSA-wrh9-cjv3-2hpw in npm sequelize@5.21.5 (critical, SQL injection in ORM), MAL-2024-1009 in npm execution-time-async@1.0.0 (malicious), ...",
 		"1 unchecked package: npm internal-utils@file:../utils in function.zip",
-		// The gate states stale and expired ignores among its reasons; the
-		// reports print Reasons and add nothing of their own.
-		"ignore GHSA-xvch-5gv4-984h (npm/minimist, .fnguard.yaml:14) matches no finding: remove it",
 	}
+	// The gate states stale and expired ignores among its notes; the
+	// reports print them and add nothing of their own.
+	v.Notes = []string{"ignore GHSA-xvch-5gv4-984h (npm/minimist, .fnguard.yaml:14) matches no finding: remove it"}
 	return v
 }
 

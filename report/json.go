@@ -160,6 +160,7 @@ type JSONEcosystemInfo struct {
 type JSONVerdict struct {
 	Pass              bool         `json:"pass"`
 	Reasons           []string     `json:"reasons"`
+	Notes             []string     `json:"notes"`
 	UncheckedBlocking bool         `json:"unchecked_blocking"`
 	StaleIgnores      []JSONIgnore `json:"stale_ignores"`
 	ExpiredIgnores    []JSONIgnore `json:"expired_ignores"`
@@ -268,7 +269,7 @@ func buildJSON(m *model, opts Options) *JSONReport {
 		r.Database.Ecosystems[name] = JSONEcosystemInfo{Records: e.Records, Updated: timeOrNil(e.Updated)}
 	}
 	if v := m.v; v != nil {
-		jv := &JSONVerdict{Pass: v.Pass, Reasons: strs(v.Reasons), UncheckedBlocking: v.UncheckedBlocking,
+		jv := &JSONVerdict{Pass: v.Pass, Reasons: strs(v.Reasons), Notes: strs(v.Notes), UncheckedBlocking: v.UncheckedBlocking,
 			StaleIgnores: jsonIgnores(v.StaleIgnores), ExpiredIgnores: jsonIgnores(v.ExpiredIgnores)}
 		if p := v.Policy; p != nil {
 			jv.Policy = &JSONPolicy{Source: p.Source, FailOn: p.FailOn, Unscored: p.Unscored, Unchecked: p.Unchecked,

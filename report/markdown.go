@@ -132,6 +132,12 @@ func mdHead(m *model) string {
 		for _, r := range m.v.Reasons {
 			fmt.Fprintf(&b, "- %s\n", mdText(truncate(r, 1000)))
 		}
+		if len(m.v.Notes) > 0 {
+			b.WriteString("\nNot blocking:\n\n")
+			for _, r := range m.v.Notes {
+				fmt.Fprintf(&b, "- %s\n", mdText(truncate(r, 1000)))
+			}
+		}
 	}
 	npkg := 0
 	for _, a := range m.arts {

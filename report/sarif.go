@@ -111,7 +111,8 @@ func buildSARIF(m *model, opts Options) *sarif.Report {
 		}
 		run.WithProperties(sarif.NewPropertyBag().
 			Add("fnguard/verdict", verdict).
-			Add("fnguard/reasons", strs(v.Reasons)))
+			Add("fnguard/reasons", strs(v.Reasons)).
+			Add("fnguard/notes", strs(v.Notes)))
 	}
 	log := sarif.NewReport()
 	log.Schema = sarifSchema // go-sarif's default is the GitHub copy of the schema

@@ -157,6 +157,12 @@ func writeTable(w io.Writer, m *model, opts Options) error {
 		for _, r := range v.Reasons {
 			fmt.Fprintf(w, "  - %s\n", r)
 		}
+		if len(v.Notes) > 0 {
+			fmt.Fprintln(w, "Not blocking:")
+			for _, r := range v.Notes {
+				fmt.Fprintf(w, "  - %s\n", r)
+			}
+		}
 	}
 	return nil
 }
