@@ -241,6 +241,9 @@ func (r *reader) inventory(ctx context.Context, a *Artifact, v *vfs) error {
 	if err := r.addEdges(v, a); err != nil {
 		return err
 	}
+	if err := addLockEdges(v, a); err != nil {
+		return err
+	}
 	if len(a.Packages) == 0 && !r.opts.AllowEmpty {
 		if len(v.names) == 0 && v.links == 0 {
 			return errors.New("empty: nothing to scan")

@@ -1,0 +1,285 @@
+package lockfiles
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"path"
+	"sort"
+	"strings"
+
+	"github.com/fnguard/fnguard/internal/ecosystem"
+)
+
+// edge is one "package depends on package" a lockfile records. A version
+// of "" on the target means the lockfile names the dependency by name only
+// (it is unique in the lockfile then).
+type edge struct {
+	from, fromVersion string
+	to, toVersion     string
+}
+
+// edgeParsers read the dependency graph out of lockfiles whose extractors
+// give only the package list. npm's graph comes from addEdges.
+var edgeParsers = map[string]struct {
+	eco   string
+	parse func([]byte) []edge
+}{
+	"Gemfile.lock":  {ecosystem.RubyGems, gemfileLockEdges},
+	"Cargo.lock":    {ecosystem.CratesIO, cargoLockEdges},
+	"composer.lock": {ecosystem.Packagist, composerLockEdges},
+	"poetry.lock":   {ecosystem.PyPI, poetryLockEdges},
+}
+
+// addLockEdges fills DependsOn from the lockfiles above, resolving each
+// target among the artifact's packages of that ecosystem.
+func addLockEdges(v *vfs, a *Artifact) error {
+	for _, n := range v.names {
+		ep, ok := edgeParsers[path.Base(n)]
+		if !ok || !projectFile(n) {
+			continue
+		}
+		data, err := v.readFile(n)
+		if err != nil {
+			return &memberErr{n, err}
+		}
+		byName := map[string][]*Package{}
+		for _, p := range a.Packages {
+			if p.Ecosystem == ep.eco {
+				k := ecosystem.NormalizeName(ep.eco, p.Name)
+				byName[k] = append(byName[k], p)
+			}
+		}
+		find := func(name, version string) *Package {
+			cands := byName[ecosystem.NormalizeName(ep.eco, name)]
+			for _, p := range cands {
+				if version != "" && (p.Version == version || composerVersion(version) == p.Version) {
+					return p
+				}
+			}
+			if version == "" && len(cands) == 1 {
+				return cands[0]
+			}
+			return nil
+		}
+		for _, e := range ep.parse(data) {
+			from, to := find(e.from, e.fromVersion), find(e.to, e.toVersion)
+			if from == nil || to == nil || from == to || containsString(from.DependsOn, to.PURL) {
+				continue
+			}
+			from.DependsOn = append(from.DependsOn, to.PURL)
+			sort.Strings(from.DependsOn)
+		}
+		if ep.eco == ecosystem.CratesIO {
+			dropLocalCrates(a, n, cargoLocalCrates(data), find)
+		}
+	}
+	return nil
+}
+
+// dropLocalCrates takes a Cargo workspace's own crates (no "source" in the
+// lockfile) out of the packages: they are the application, not crates.io
+// dependencies, and a local crate named like a published one must not be
+// matched against that one's advisories. The first becomes the component.
+func dropLocalCrates(a *Artifact, lock string, locals []edge, find func(name, version string) *Package) {
+	drop := map[*Package]bool{}
+	for _, l := range locals {
+		p := find(l.from, l.fromVersion)
+		if p == nil || len(p.Locations) != 1 || p.Locations[0] != lock {
+			continue // also seen elsewhere (a registry crate of that name): keep it
+		}
+		drop[p] = true
+		if a.Component == nil {
+			a.Component = &Component{Name: p.Name, Version: p.Version, PURL: p.PURL, DependsOn: p.DependsOn}
+		}
+	}
+	if len(drop) == 0 {
+		return
+	}
+	kept := a.Packages[:0]
+	for _, p := range a.Packages {
+		if !drop[p] {
+			kept = append(kept, p)
+		}
+	}
+	a.Packages = kept
+}
+
+// cargoLocalCrates lists the [[package]] blocks without a source: the
+// workspace's own crates.
+func cargoLocalCrates(data []byte) []edge {
+	var out []edge
+	var name, version string
+	hasSource, inPkg := false, false
+	flush := func() {
+		if inPkg && name != "" && !hasSource {
+			out = append(out, edge{from: name, fromVersion: version})
+		}
+	}
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	sc.Buffer(make([]byte, 0, 4096), 1<<20)
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		switch {
+		case line == "[[package]]":
+			flush()
+			name, version, hasSource, inPkg = "", "", false, true
+		case strings.HasPrefix(line, "[") && !strings.HasPrefix(line, "[["):
+			flush()
+			inPkg = false
+		case inPkg && strings.HasPrefix(line, "name = "):
+			name = tomlString(line)
+		case inPkg && strings.HasPrefix(line, "version = "):
+			version = tomlString(line)
+		case inPkg && strings.HasPrefix(line, "source = "):
+			hasSource = true
+		}
+	}
+	flush()
+	return out
+}
+
+func containsString(ss []string, s string) bool {
+	for _, x := range ss {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// gemfileLockEdges reads Bundler's specs sections: a spec at four spaces
+// ("    rack (2.1.4)") and its dependencies at six ("      rack (~> 2.0)").
+func gemfileLockEdges(data []byte) []edge {
+	var out []edge
+	var from, fromVersion string
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	sc.Buffer(make([]byte, 0, 4096), 1<<20)
+	for sc.Scan() {
+		line := strings.TrimRight(sc.Text(), "\r")
+		switch {
+		case strings.HasPrefix(line, "      ") && !strings.HasPrefix(line, "       ") && from != "":
+			name, _, _ := strings.Cut(strings.TrimSpace(line), " ")
+			if name = strings.TrimSuffix(name, "!"); name != "" {
+				out = append(out, edge{from: from, fromVersion: fromVersion, to: name})
+			}
+		case strings.HasPrefix(line, "    ") && !strings.HasPrefix(line, "     "):
+			name, rest, _ := strings.Cut(strings.TrimSpace(line), " ")
+			from, fromVersion = name, strings.Trim(rest, "()") // "" for a blank line: no edges follow
+			// Platform gems spell "nokogiri (1.13.0-x86_64-linux)".
+			if i := strings.IndexByte(fromVersion, '-'); i > 0 {
+				fromVersion = fromVersion[:i]
+			}
+		default:
+			from = ""
+		}
+	}
+	return out
+}
+
+// cargoLockEdges reads [[package]] blocks: name, version and the
+// dependencies list, whose entries are "name" or "name version [(source)]".
+func cargoLockEdges(data []byte) []edge {
+	var out []edge
+	var name, version string
+	inDeps := false
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	sc.Buffer(make([]byte, 0, 4096), 1<<20)
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		switch {
+		case line == "[[package]]":
+			name, version, inDeps = "", "", false
+		case inDeps && line == "]":
+			inDeps = false
+		case inDeps:
+			f := strings.Fields(strings.Trim(strings.TrimSuffix(line, ","), `"`))
+			if len(f) > 0 && name != "" {
+				e := edge{from: name, fromVersion: version, to: f[0]}
+				if len(f) > 1 {
+					e.toVersion = f[1]
+				}
+				out = append(out, e)
+			}
+		case strings.HasPrefix(line, "name = "):
+			name = tomlString(line)
+		case strings.HasPrefix(line, "version = "):
+			version = tomlString(line)
+		case strings.HasPrefix(line, "dependencies = ["):
+			inDeps = !strings.HasSuffix(line, "]")
+		}
+	}
+	return out
+}
+
+// poetryLockEdges reads [[package]] blocks and their
+// [package.dependencies] tables ("certifi = ">=2017.4.17"").
+func poetryLockEdges(data []byte) []edge {
+	var out []edge
+	var name, version string
+	inDeps := false
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	sc.Buffer(make([]byte, 0, 4096), 1<<20)
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		switch {
+		case line == "[[package]]":
+			name, version, inDeps = "", "", false
+		case strings.HasPrefix(line, "["):
+			inDeps = line == "[package.dependencies]"
+		case inDeps && name != "":
+			if dep, _, ok := strings.Cut(line, "="); ok {
+				if dep = strings.Trim(strings.TrimSpace(dep), `"`); dep != "" && dep != "python" {
+					out = append(out, edge{from: name, fromVersion: version, to: dep})
+				}
+			}
+		case strings.HasPrefix(line, "name = "):
+			name = tomlString(line)
+		case strings.HasPrefix(line, "version = "):
+			version = tomlString(line)
+		}
+	}
+	return out
+}
+
+func tomlString(line string) string {
+	_, v, _ := strings.Cut(line, "=")
+	return strings.Trim(strings.TrimSpace(v), `"'`)
+}
+
+// composerLockEdges reads packages[] and packages-dev[] with their require
+// maps; platform requirements (php, ext-*) are not packages.
+func composerLockEdges(data []byte) []edge {
+	var lock struct {
+		Packages    []composerPackage `json:"packages"`
+		PackagesDev []composerPackage `json:"packages-dev"`
+	}
+	if json.Unmarshal(data, &lock) != nil {
+		return nil // the extractor has already judged the file
+	}
+	var out []edge
+	for _, p := range append(lock.Packages, lock.PackagesDev...) {
+		if !composerName(p.Name) {
+			continue
+		}
+		for dep := range p.Require {
+			if composerName(dep) {
+				out = append(out, edge{from: p.Name, fromVersion: p.Version, to: dep})
+			}
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].from != out[j].from {
+			return out[i].from < out[j].from
+		}
+		return out[i].to < out[j].to
+	})
+	return out
+}
+
+// composerName reports whether s is a package's vendor/name, which platform
+// requirements (php, ext-dom) are not.
+func composerName(s string) bool {
+	v, n, ok := strings.Cut(s, "/")
+	return ok && v != "" && n != ""
+}
