@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"path"
+	"regexp"
 	"sort"
 	"strings"
 
@@ -25,17 +26,31 @@ var edgeParsers = map[string]struct {
 	eco   string
 	parse func([]byte) []edge
 }{
-	"Gemfile.lock":  {ecosystem.RubyGems, gemfileLockEdges},
-	"Cargo.lock":    {ecosystem.CratesIO, cargoLockEdges},
-	"composer.lock": {ecosystem.Packagist, composerLockEdges},
-	"poetry.lock":   {ecosystem.PyPI, poetryLockEdges},
+	"Gemfile.lock":       {ecosystem.RubyGems, gemfileLockEdges},
+	"Cargo.lock":         {ecosystem.CratesIO, cargoLockEdges},
+	"composer.lock":      {ecosystem.Packagist, composerLockEdges},
+	"poetry.lock":        {ecosystem.PyPI, poetryLockEdges},
+	"uv.lock":            {ecosystem.PyPI, uvLockEdges},
+	"packages.lock.json": {ecosystem.NuGet, nugetLockEdges},
+}
+
+// edgeParser returns the graph reader for a file, if any: by name, and for
+// .NET's <app>.deps.json by suffix.
+func edgeParser(file string) (string, func([]byte) []edge, bool) {
+	if ep, ok := edgeParsers[path.Base(file)]; ok {
+		return ep.eco, ep.parse, true
+	}
+	if strings.HasSuffix(file, ".deps.json") {
+		return ecosystem.NuGet, depsJSONEdges, true
+	}
+	return "", nil, false
 }
 
 // addLockEdges fills DependsOn from the lockfiles above, resolving each
 // target among the artifact's packages of that ecosystem.
 func addLockEdges(v *vfs, a *Artifact) error {
 	for _, n := range v.names {
-		ep, ok := edgeParsers[path.Base(n)]
+		eco, parse, ok := edgeParser(n)
 		if !ok || !projectFile(n) {
 			continue
 		}
@@ -45,13 +60,13 @@ func addLockEdges(v *vfs, a *Artifact) error {
 		}
 		byName := map[string][]*Package{}
 		for _, p := range a.Packages {
-			if p.Ecosystem == ep.eco {
-				k := ecosystem.NormalizeName(ep.eco, p.Name)
+			if p.Ecosystem == eco {
+				k := ecosystem.NormalizeName(eco, p.Name)
 				byName[k] = append(byName[k], p)
 			}
 		}
 		find := func(name, version string) *Package {
-			cands := byName[ecosystem.NormalizeName(ep.eco, name)]
+			cands := byName[ecosystem.NormalizeName(eco, name)]
 			for _, p := range cands {
 				if version != "" && (p.Version == version || composerVersion(version) == p.Version) {
 					return p
@@ -62,15 +77,26 @@ func addLockEdges(v *vfs, a *Artifact) error {
 			}
 			return nil
 		}
-		for _, e := range ep.parse(data) {
+		for _, e := range parse(data) {
 			from, to := find(e.from, e.fromVersion), find(e.to, e.toVersion)
-			if from == nil || to == nil || from == to || containsString(from.DependsOn, to.PURL) {
+			if to == nil || from == to {
 				continue
 			}
-			from.DependsOn = append(from.DependsOn, to.PURL)
-			sort.Strings(from.DependsOn)
+			var deps *[]string
+			switch {
+			case from != nil:
+				deps = &from.DependsOn
+			case a.Component != nil && ecosystem.NormalizeName(eco, e.from) == ecosystem.NormalizeName(eco, a.Component.Name):
+				deps = &a.Component.DependsOn // the application's own entry (a .deps.json project)
+			default:
+				continue
+			}
+			if !containsString(*deps, to.PURL) {
+				*deps = append(*deps, to.PURL)
+				sort.Strings(*deps)
+			}
 		}
-		if ep.eco == ecosystem.CratesIO {
+		if eco == ecosystem.CratesIO {
 			dropLocalCrates(a, n, cargoLocalCrates(data), find)
 		}
 	}
@@ -282,4 +308,108 @@ func composerLockEdges(data []byte) []edge {
 func composerName(s string) bool {
 	v, n, ok := strings.Cut(s, "/")
 	return ok && v != "" && n != ""
+}
+
+// uvLockEdges reads [[package]] blocks and their dependencies arrays of
+// inline tables ({ name = "emoji" }); optional and dev groups are not what
+// the package needs to run.
+func uvLockEdges(data []byte) []edge {
+	var out []edge
+	var name, version string
+	inDeps := false
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	sc.Buffer(make([]byte, 0, 4096), 1<<20)
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		switch {
+		case line == "[[package]]":
+			name, version, inDeps = "", "", false
+		case strings.HasPrefix(line, "["):
+			inDeps = false
+		case strings.HasPrefix(line, "dependencies = ["):
+			inDeps = !strings.HasSuffix(line, "]")
+			out = append(out, uvDeps(name, version, line)...)
+		case inDeps:
+			if line == "]" {
+				inDeps = false
+				continue
+			}
+			out = append(out, uvDeps(name, version, line)...)
+		case strings.HasPrefix(line, "name = "):
+			name = tomlString(line)
+		case strings.HasPrefix(line, "version = "):
+			version = tomlString(line)
+		}
+	}
+	return out
+}
+
+var uvNameRe = regexp.MustCompile(`name\s*=\s*"([^"]+)"`)
+
+func uvDeps(from, version, line string) []edge {
+	if from == "" {
+		return nil
+	}
+	var out []edge
+	for _, m := range uvNameRe.FindAllStringSubmatch(line, -1) {
+		out = append(out, edge{from: from, fromVersion: version, to: m[1]})
+	}
+	return out
+}
+
+// nugetLockEdges reads packages.lock.json: per target framework, each
+// package's resolved version and the ids it depends on (as ranges, so the
+// target is found by id).
+func nugetLockEdges(data []byte) []edge {
+	var lock struct {
+		Dependencies map[string]map[string]struct {
+			Resolved     string            `json:"resolved"`
+			Dependencies map[string]string `json:"dependencies"`
+		} `json:"dependencies"`
+	}
+	if json.Unmarshal(data, &lock) != nil {
+		return nil
+	}
+	var out []edge
+	for _, fw := range sortedKeys(lock.Dependencies) {
+		pkgs := lock.Dependencies[fw]
+		for _, id := range sortedKeys(pkgs) {
+			for _, dep := range sortedKeys(pkgs[id].Dependencies) {
+				if id != "" && dep != "" {
+					out = append(out, edge{from: id, fromVersion: pkgs[id].Resolved, to: dep})
+				}
+			}
+		}
+	}
+	return out
+}
+
+// depsJSONEdges reads a .deps.json's targets: "Name/1.2.3" entries with
+// exact dependency versions; the project's own entry is included, for the
+// component's edges.
+func depsJSONEdges(data []byte) []edge {
+	var deps struct {
+		Targets map[string]map[string]struct {
+			Dependencies map[string]string `json:"dependencies"`
+		} `json:"targets"`
+	}
+	if json.Unmarshal(data, &deps) != nil {
+		return nil
+	}
+	var out []edge
+	for _, fw := range sortedKeys(deps.Targets) {
+		libs := deps.Targets[fw]
+		for _, lib := range sortedKeys(libs) {
+			name, version, ok := strings.Cut(lib, "/")
+			if !ok || name == "" {
+				continue
+			}
+			for _, dep := range sortedKeys(libs[lib].Dependencies) {
+				if dep != "" {
+					out = append(out, edge{from: name, fromVersion: version, to: dep, toVersion: libs[lib].Dependencies[dep]})
+				}
+			}
+		}
+	}
+	return out
 }

@@ -21,6 +21,9 @@ func TestLockfileGraphs(t *testing.T) {
 			[]string{"pkg:composer/drupal/core@10.4.5"}},
 		{"poetry.lock", "python/poetry.v2.lock", [3]string{"PyPI", "factory-boy", "3.3.1"},
 			[]string{"pkg:pypi/faker@33.3.0"}},
+		{"packages.lock.json", "dotnet/packages.lock.json", [3]string{"NuGet", "Core.Dep", "1.24.0"},
+			[]string{"pkg:nuget/Some.Dep.One@1.1.1", "pkg:nuget/Some.Dep.Two@4.6.0"}},
+		{"App.deps.json", "dotnet/TestLibrary.deps.json", [3]string{"NuGet", "Microsoft.Extensions.DependencyInjection", "6.0.0"}, nil},
 	} {
 		t.Run(c.file, func(t *testing.T) {
 			a, _ := readOne(t, writeZip(t, "f.zip", file(c.file, td(t, c.testdata))), Options{})
@@ -63,12 +66,17 @@ func TestCargoLocalCrateIsComponent(t *testing.T) {
 // FuzzLockEdges: the graph readers never panic and never make an edge with
 // an empty end, whatever the lockfile holds.
 func FuzzLockEdges(f *testing.F) {
-	for _, p := range []string{"ruby/Gemfile.lock", "rust/Cargo.project.lock", "php/composer.drupal.lock", "python/poetry.v2.lock"} {
+	for _, p := range []string{"ruby/Gemfile.lock", "rust/Cargo.project.lock", "php/composer.drupal.lock", "python/poetry.v2.lock",
+		"python/uv.lock", "dotnet/packages.lock.json", "dotnet/TestLibrary.deps.json"} {
 		f.Add(td(f, p))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
+		parsers := map[string]func([]byte) []edge{"deps.json": depsJSONEdges}
 		for name, ep := range edgeParsers {
-			for _, e := range ep.parse(data) {
+			parsers[name] = ep.parse
+		}
+		for name, parse := range parsers {
+			for _, e := range parse(data) {
 				if e.from == "" || e.to == "" {
 					t.Fatalf("%s: edge with an empty end: %+v", name, e)
 				}
@@ -80,4 +88,18 @@ func FuzzLockEdges(f *testing.F) {
 			}
 		}
 	})
+}
+
+// A .deps.json's project entry gives the application's own edges; uv.lock's
+// virtual root does the same for the packages it lists.
+func TestDotnetAndUVEdges(t *testing.T) {
+	a, _ := readOne(t, writeZip(t, "f.zip", file("TestLibrary.deps.json", td(t, "dotnet/TestLibrary.deps.json")),
+		file("TestLibrary.dll", []byte("MZ not really"))), Options{})
+	if a.Component == nil || !slices.Contains(a.Component.DependsOn, "pkg:nuget/Microsoft.Extensions.DependencyInjection@6.0.0") {
+		t.Errorf("component %+v should depend on Microsoft.Extensions.DependencyInjection 6.0.0", a.Component)
+	}
+	edges := uvLockEdges(td(t, "python/uv.lock"))
+	if !slices.Contains(edges, edge{from: "uv-lockfiles", fromVersion: "0.1.0", to: "emoji"}) {
+		t.Errorf("uv.lock edges %+v lack uv-lockfiles -> emoji", edges)
+	}
 }
