@@ -25,3 +25,19 @@ find_osv_scanner() {
 	osv_version=$("$OSV_SCANNER" --version 2>/dev/null | sed -n 's/^osv-scanner version: //p')
 	[[ -n $osv_version ]] || die "$OSV_SCANNER --version failed"
 }
+
+# workspace makes a temporary folder (removed on exit), builds the bench
+# helper into it ($tool) and points osv-scanner's offline database at the
+# shared zips: <dir>/osv-scalibr/<Ecosystem>/all.zip.
+workspace() {
+	tmp=$(mktemp -d "${TMPDIR:-/tmp}/$name.XXXXXX")
+	trap 'rm -rf "$tmp"' EXIT
+	tool="$tmp/benchtool"
+	(cd "$repo" && go build -o "$tool" ./bench/internal/benchtool) || die "cannot build bench/internal/benchtool"
+	for zipf in "$SHARED"/osv/*/all.zip; do
+		eco=$(basename "$(dirname "$zipf")")
+		mkdir -p "$tmp/osvdb/osv-scalibr/$eco"
+		ln -s "$zipf" "$tmp/osvdb/osv-scalibr/$eco/all.zip"
+	done
+	export OSV_SCANNER_LOCAL_DB_CACHE_DIRECTORY=$tmp/osvdb
+}

@@ -29,16 +29,7 @@ command -v unzip >/dev/null || die "unzip missing"
 command -v go >/dev/null || die "go missing (needed for bench/internal/benchtool)"
 [[ $osv_version == 2.6.0 ]] || echo "warning: osv-scanner $osv_version, not v2.6.0" >&2
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/osv-fixtures.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
-tool="$tmp/benchtool"
-(cd "$repo" && go build -o "$tool" ./bench/internal/benchtool) || die "cannot build bench/internal/benchtool"
-for zipf in "$SHARED"/osv/*/all.zip; do
-	eco=$(basename "$(dirname "$zipf")")
-	mkdir -p "$tmp/osvdb/osv-scalibr/$eco"
-	ln -s "$zipf" "$tmp/osvdb/osv-scalibr/$eco/all.zip"
-done
-export OSV_SCANNER_LOCAL_DB_CACHE_DIRECTORY=$tmp/osvdb
+workspace
 mkdir -p "$OUT"
 
 summary="$OUT/summary.txt"

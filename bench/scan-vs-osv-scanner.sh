@@ -50,18 +50,7 @@ if [[ -n ${FNGUARD:-} ]]; then
 	FNGUARD=$(cd "$(dirname "$FNGUARD")" && pwd)/$(basename "$FNGUARD")
 fi
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/scan-vs-osv.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
-tool="$tmp/benchtool"
-(cd "$repo" && go build -o "$tool" ./bench/internal/benchtool) || die "cannot build bench/internal/benchtool"
-
-# osv-scanner's offline DB: <dir>/osv-scalibr/<Ecosystem>/all.zip
-for zipf in "$SHARED"/osv/*/all.zip; do
-	eco=$(basename "$(dirname "$zipf")")
-	mkdir -p "$tmp/osvdb/osv-scalibr/$eco"
-	ln -s "$zipf" "$tmp/osvdb/osv-scalibr/$eco/all.zip"
-done
-export OSV_SCANNER_LOCAL_DB_CACHE_DIRECTORY=$tmp/osvdb
+workspace
 
 # Inputs: label, fnguard's input, osv-scanner's arguments (after the common ones).
 labels=() fn_in=() osv_in=()

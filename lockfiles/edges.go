@@ -131,40 +131,6 @@ func dropLocalCrates(a *Artifact, lock string, locals []edge, find func(name, ve
 	a.Packages = kept
 }
 
-// cargoLocalCrates lists the [[package]] blocks without a source: the
-// workspace's own crates.
-func cargoLocalCrates(data []byte) []edge {
-	var out []edge
-	var name, version string
-	hasSource, inPkg := false, false
-	flush := func() {
-		if inPkg && name != "" && !hasSource {
-			out = append(out, edge{from: name, fromVersion: version})
-		}
-	}
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	sc.Buffer(make([]byte, 0, 4096), 1<<20)
-	for sc.Scan() {
-		line := strings.TrimSpace(sc.Text())
-		switch {
-		case line == "[[package]]":
-			flush()
-			name, version, hasSource, inPkg = "", "", false, true
-		case strings.HasPrefix(line, "[") && !strings.HasPrefix(line, "[["):
-			flush()
-			inPkg = false
-		case inPkg && strings.HasPrefix(line, "name = "):
-			name = tomlString(line)
-		case inPkg && strings.HasPrefix(line, "version = "):
-			version = tomlString(line)
-		case inPkg && strings.HasPrefix(line, "source = "):
-			hasSource = true
-		}
-	}
-	flush()
-	return out
-}
-
 func containsString(ss []string, s string) bool {
 	for _, x := range ss {
 		if x == s {
@@ -198,71 +164,6 @@ func gemfileLockEdges(data []byte) []edge {
 			}
 		default:
 			from = ""
-		}
-	}
-	return out
-}
-
-// cargoLockEdges reads [[package]] blocks: name, version and the
-// dependencies list, whose entries are "name" or "name version [(source)]".
-func cargoLockEdges(data []byte) []edge {
-	var out []edge
-	var name, version string
-	inDeps := false
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	sc.Buffer(make([]byte, 0, 4096), 1<<20)
-	for sc.Scan() {
-		line := strings.TrimSpace(sc.Text())
-		switch {
-		case line == "[[package]]":
-			name, version, inDeps = "", "", false
-		case inDeps && line == "]":
-			inDeps = false
-		case inDeps:
-			f := strings.Fields(strings.Trim(strings.TrimSuffix(line, ","), `"`))
-			if len(f) > 0 && name != "" {
-				e := edge{from: name, fromVersion: version, to: f[0]}
-				if len(f) > 1 {
-					e.toVersion = f[1]
-				}
-				out = append(out, e)
-			}
-		case strings.HasPrefix(line, "name = "):
-			name = tomlString(line)
-		case strings.HasPrefix(line, "version = "):
-			version = tomlString(line)
-		case strings.HasPrefix(line, "dependencies = ["):
-			inDeps = !strings.HasSuffix(line, "]")
-		}
-	}
-	return out
-}
-
-// poetryLockEdges reads [[package]] blocks and their
-// [package.dependencies] tables ("certifi = ">=2017.4.17"").
-func poetryLockEdges(data []byte) []edge {
-	var out []edge
-	var name, version string
-	inDeps := false
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	sc.Buffer(make([]byte, 0, 4096), 1<<20)
-	for sc.Scan() {
-		line := strings.TrimSpace(sc.Text())
-		switch {
-		case line == "[[package]]":
-			name, version, inDeps = "", "", false
-		case strings.HasPrefix(line, "["):
-			inDeps = line == "[package.dependencies]"
-		case inDeps && name != "":
-			if dep, _, ok := strings.Cut(line, "="); ok {
-				if dep = strings.Trim(strings.TrimSpace(dep), `"`); dep != "" && dep != "python" {
-					out = append(out, edge{from: name, fromVersion: version, to: dep})
-				}
-			}
-		case strings.HasPrefix(line, "name = "):
-			name = tomlString(line)
-		case strings.HasPrefix(line, "version = "):
-			version = tomlString(line)
 		}
 	}
 	return out
@@ -310,49 +211,131 @@ func composerName(s string) bool {
 	return ok && v != "" && n != ""
 }
 
-// uvLockEdges reads [[package]] blocks and their dependencies arrays of
-// inline tables ({ name = "emoji" }); optional and dev groups are not what
-// the package needs to run.
-func uvLockEdges(data []byte) []edge {
-	var out []edge
-	var name, version string
-	inDeps := false
+// tomlPackage is what fnguard reads of one [[package]] block of a TOML
+// lockfile (Cargo.lock, poetry.lock, uv.lock): the lockfiles are read line
+// by line, the way their tools write them, rather than as general TOML.
+type tomlPackage struct {
+	name, version string
+	hasSource     bool
+	// deps are the raw text of the block's top-level `dependencies = [...]`
+	// array, one segment a line (Cargo: "name [version]", uv: { name = ... }).
+	deps []string
+	// depTable are the keys of a [package.dependencies] table (poetry).
+	depTable []string
+}
+
+// tomlPackages reads every [[package]] block; keys of sub-tables such as
+// [package.metadata] never count as the package's own name or version.
+func tomlPackages(data []byte) []tomlPackage {
+	var out []tomlPackage
+	var cur *tomlPackage
+	sub, inDeps := "", false
 	sc := bufio.NewScanner(bytes.NewReader(data))
 	sc.Buffer(make([]byte, 0, 4096), 1<<20)
 	for sc.Scan() {
 		line := strings.TrimSpace(sc.Text())
 		switch {
 		case line == "[[package]]":
-			name, version, inDeps = "", "", false
-		case strings.HasPrefix(line, "["):
-			inDeps = false
-		case strings.HasPrefix(line, "dependencies = ["):
-			inDeps = !strings.HasSuffix(line, "]")
-			out = append(out, uvDeps(name, version, line)...)
+			out = append(out, tomlPackage{})
+			cur, sub, inDeps = &out[len(out)-1], "", false
+		case cur == nil:
 		case inDeps:
 			if line == "]" {
 				inDeps = false
-				continue
+			} else {
+				cur.deps = append(cur.deps, line)
 			}
-			out = append(out, uvDeps(name, version, line)...)
+		case strings.HasPrefix(line, "["):
+			sub = line
+		case sub == "[package.dependencies]":
+			if k, _, ok := strings.Cut(line, "="); ok {
+				if k = strings.Trim(strings.TrimSpace(k), `"`); k != "" {
+					cur.depTable = append(cur.depTable, k)
+				}
+			}
+		case sub != "":
 		case strings.HasPrefix(line, "name = "):
-			name = tomlString(line)
+			cur.name = tomlString(line)
 		case strings.HasPrefix(line, "version = "):
-			version = tomlString(line)
+			cur.version = tomlString(line)
+		case strings.HasPrefix(line, "source = "):
+			cur.hasSource = true
+		case strings.HasPrefix(line, "dependencies = ["):
+			rest := strings.TrimPrefix(line, "dependencies = [")
+			if inDeps = !strings.HasSuffix(rest, "]"); !inDeps {
+				rest = strings.TrimSuffix(rest, "]")
+			}
+			if rest != "" {
+				cur.deps = append(cur.deps, rest)
+			}
 		}
 	}
 	return out
 }
 
-var uvNameRe = regexp.MustCompile(`name\s*=\s*"([^"]+)"`)
+var (
+	quotedStringRe = regexp.MustCompile(`"([^"]*)"`)
+	uvNameRe       = regexp.MustCompile(`name\s*=\s*"([^"]+)"`)
+)
 
-func uvDeps(from, version, line string) []edge {
-	if from == "" {
-		return nil
-	}
+// cargoLockEdges: Cargo's dependencies are "name" or
+// "name version [(source)]" strings.
+func cargoLockEdges(data []byte) []edge {
 	var out []edge
-	for _, m := range uvNameRe.FindAllStringSubmatch(line, -1) {
-		out = append(out, edge{from: from, fromVersion: version, to: m[1]})
+	for _, p := range tomlPackages(data) {
+		for _, seg := range p.deps {
+			for _, m := range quotedStringRe.FindAllStringSubmatch(seg, -1) {
+				if f := strings.Fields(m[1]); len(f) > 0 && p.name != "" {
+					e := edge{from: p.name, fromVersion: p.version, to: f[0]}
+					if len(f) > 1 {
+						e.toVersion = f[1]
+					}
+					out = append(out, e)
+				}
+			}
+		}
+	}
+	return out
+}
+
+// cargoLocalCrates lists the packages without a source: the workspace's
+// own crates.
+func cargoLocalCrates(data []byte) []edge {
+	var out []edge
+	for _, p := range tomlPackages(data) {
+		if p.name != "" && !p.hasSource {
+			out = append(out, edge{from: p.name, fromVersion: p.version})
+		}
+	}
+	return out
+}
+
+// poetryLockEdges: poetry lists dependencies as a [package.dependencies]
+// table ("certifi = ">=2017.4.17""); "python" is the interpreter.
+func poetryLockEdges(data []byte) []edge {
+	var out []edge
+	for _, p := range tomlPackages(data) {
+		for _, dep := range p.depTable {
+			if p.name != "" && dep != "python" {
+				out = append(out, edge{from: p.name, fromVersion: p.version, to: dep})
+			}
+		}
+	}
+	return out
+}
+
+// uvLockEdges: uv's dependencies are inline tables ({ name = "emoji" });
+// optional and dev groups are not what the package needs to run.
+func uvLockEdges(data []byte) []edge {
+	var out []edge
+	for _, p := range tomlPackages(data) {
+		for _, seg := range p.deps {
+			for _, m := range uvNameRe.FindAllStringSubmatch(seg, -1) {
+				if p.name != "" {
+					out = append(out, edge{from: p.name, fromVersion: p.version, to: m[1]})
+				}
+			}
+		}
 	}
 	return out
 }
