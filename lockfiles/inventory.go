@@ -27,10 +27,22 @@ type Options struct {
 	// SBOM reads an existing SBOM given as input. The sbom package provides
 	// it; it is injected so the inventory does not depend on the SBOM writer.
 	SBOM SBOMReader
+	// Bundles finds packages inlined into bundled JavaScript (esbuild,
+	// webpack); nil reads no bundles. The bundle package provides it; it is
+	// injected so the inventory knows nothing of bundlers.
+	Bundles BundleReader
 	// AllowEmpty accepts an artifact that contains code but yields no
 	// packages; by default that is an error, because a silent zero is
 	// indistinguishable from a scanner that looked in the wrong place.
 	AllowEmpty bool
+}
+
+// BundleReader finds the packages inlined into an artifact's bundled
+// JavaScript. files are the artifact's regular files, sorted. It returns no
+// packages and no error for an artifact that holds no bundle; a bundle that
+// carries no package evidence is a warning, never a silent empty result.
+type BundleReader interface {
+	ReadBundles(fsys fs.FS, files []string) ([]*Package, []Warning, error)
 }
 
 // SBOMReader recognises and decodes an existing SBOM.
@@ -229,6 +241,21 @@ func (r *reader) inventory(ctx context.Context, a *Artifact, v *vfs) error {
 	}
 	if err := r.findComposer(v, m); err != nil {
 		return err
+	}
+	if r.opts.Bundles != nil {
+		bundled, warnings, err := r.opts.Bundles.ReadBundles(v, v.names)
+		if err != nil {
+			return err
+		}
+		for i := range warnings {
+			warnings[i].Artifact = a.Path
+		}
+		r.inv.Warnings = append(r.inv.Warnings, warnings...)
+		for _, p := range bundled {
+			for _, loc := range p.Locations {
+				m.addPackage(p, rankLockfile, "bundle", loc)
+			}
+		}
 	}
 	a.Runtime = detectRuntime(v, founds)
 	a.Component = r.component(v, a, m, founds)

@@ -71,8 +71,17 @@ type Package struct {
 	// evidence gives edges (lockfiles, package.json).
 	DependsOn []string
 	// VersionError is set when the version cannot be parsed in the package's
-	// ecosystem: such a package must never be called clean.
+	// ecosystem, or is unknown: such a package must never be called clean.
 	VersionError string
+	// Evidence says how the package was identified when that is not its own
+	// manifest or a lockfile entry: for bundled JavaScript "metafile",
+	// "sourcemap", "bundle-comment", "webpack-module", "legal-comment",
+	// "inlined-package-json"; for a jar without pom.properties "manifest",
+	// "file-name". "" is the ecosystem's ordinary evidence.
+	Evidence string
+	// Confidence is "high", "medium" or "low" where the identity is inferred
+	// rather than read; "" when it was read.
+	Confidence string
 }
 
 // Warning is a non-fatal problem found while reading an artifact.
