@@ -353,7 +353,8 @@ func (d dirInfo) IsDir() bool        { return true }
 func (d dirInfo) Sys() any           { return nil }
 
 // archiveExts are the members opened as nested archives: what the JVM loads
-// from inside a jar. Zips inside a deployment package are data to Lambda.
+// from inside a jar. Zips inside a deployment package are data to Lambda,
+// but code its functions unpack at run time; nestedZips reads them.
 var archiveExts = []string{".jar", ".war", ".ear"}
 
 func isNestedArchive(name string) bool {

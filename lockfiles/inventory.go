@@ -31,6 +31,14 @@ type Options struct {
 	// webpack); nil reads no bundles. The bundle package provides it; it is
 	// injected so the inventory knows nothing of bundlers.
 	Bundles BundleReader
+	// MavenNames lists the Maven package names ("groupId:artifactId") the
+	// advisory database knows for an artifactId; nil when there is no
+	// database. It names jars that carry no pom.properties (Spring 4's
+	// jars, log4j 1.x): a groupId the manifest suggests is confirmed by it,
+	// and a single name it knows is taken when the manifest says none. The
+	// vulndb package provides it (DB.MavenNameLookup); it is injected so
+	// the inventory knows nothing of advisories.
+	MavenNames func(artifactID string) []string
 	// AllowEmpty accepts an artifact that contains code but yields no
 	// packages; by default that is an error, because a silent zero is
 	// indistinguishable from a scanner that looked in the wrong place.
@@ -81,13 +89,44 @@ func Read(ctx context.Context, paths []string, opts Options) (*Inventory, error)
 		a.Parent = paths[0]
 		inv.Artifacts = append(inv.Artifacts, a)
 	}
+	if err := r.checkRoles(inv, paths); err != nil {
+		return nil, err
+	}
 	return inv, nil
+}
+
+// checkRoles catches a function and its layers given the wrong way round
+// (PATH a layer, --layer a function). Everything is inventoried either way,
+// so one zip laid out unlike its role is a warning (a layer may carry a
+// README beside nodejs/); PATH laid out as a layer while a --layer is laid
+// out as a function is the swap itself, refused so the release is not
+// described with the roles reversed.
+func (r *reader) checkRoles(inv *Inventory, paths []string) error {
+	if len(r.opts.Layers) == 0 {
+		return nil
+	}
+	fn := inv.Artifacts[0]
+	fnIsLayer := fn.Kind == KindLayer
+	if fnIsLayer && len(r.layerLooksLikeFunction) > 0 {
+		return &InputError{Path: paths[0], Msg: fmt.Sprintf("laid out as a Lambda layer (everything under nodejs/, python/, java/, ...), while --layer %s is laid out as a function: the two look swapped; give the function as PATH and the layer with --layer", r.layerLooksLikeFunction[0])}
+	}
+	if fnIsLayer {
+		inv.Warnings = append(inv.Warnings, Warning{Artifact: paths[0],
+			Message: "given as the function but laid out as a Lambda layer (everything under nodejs/, python/, java/, ...): is it a layer?"})
+	}
+	for _, l := range r.layerLooksLikeFunction {
+		inv.Warnings = append(inv.Warnings, Warning{Artifact: l,
+			Message: "given with --layer but laid out as a function (files at the root, not under nodejs/, python/, java/, ruby/, bin/ or lib/): Lambda mounts a layer at /opt, where the runtime will not find them; were PATH and --layer swapped?"})
+	}
+	return nil
 }
 
 type reader struct {
 	opts    Options
 	plugins []plugin
 	inv     *Inventory
+	// layerLooksLikeFunction are --layer zips laid out as functions.
+	layerLooksLikeFunction []string
 }
 
 func (r *reader) warn(artifact string) func(member, msg string) {
@@ -128,6 +167,7 @@ func (r *reader) readInput(ctx context.Context, p, forceKind string) (*Artifact,
 	b := &budget{limits: r.opts.Limits}
 	a := &Artifact{Path: p, Complete: true}
 	var v *vfs
+	fromZip := false
 	switch {
 	case st.IsDir():
 		a.Kind = KindDirectory
@@ -153,7 +193,7 @@ func (r *reader) readInput(ctx context.Context, p, forceKind string) (*Artifact,
 				return nil, inputErr(p, err)
 			}
 			v = zipVFS(t, b)
-			a.Kind = zipKind(v)
+			a.Kind, fromZip = zipKind(v), true
 		case r.opts.SBOM != nil && sniffSBOM(r.opts.SBOM, head):
 			data, err := readAllLimited(f, b)
 			if err != nil {
@@ -193,6 +233,9 @@ func (r *reader) readInput(ctx context.Context, p, forceKind string) (*Artifact,
 		if a.Kind != KindFunction && a.Kind != KindLayer {
 			return nil, inputErr(p, errors.New("a layer must be a zip file"))
 		}
+		if a.Kind == KindFunction && fromZip {
+			r.layerLooksLikeFunction = append(r.layerLooksLikeFunction, p)
+		}
 		a.Kind = forceKind
 	}
 	if err := r.inventory(ctx, a, v); err != nil {
@@ -231,12 +274,20 @@ func zipKind(v *vfs) string {
 
 func (r *reader) inventory(ctx context.Context, a *Artifact, v *vfs) error {
 	warn := r.warn(a.Path)
+	v.mavenNames, v.warn = r.opts.MavenNames, warn
 	founds, err := extractAll(ctx, v, r.plugins, warn)
+	if err != nil {
+		return err
+	}
+	nested, err := r.nestedZips(ctx, v)
 	if err != nil {
 		return err
 	}
 	m := newMerger(a.Path)
 	for _, f := range founds {
+		m.add(f)
+	}
+	for _, f := range nested {
 		m.add(f)
 	}
 	if err := r.findComposer(v, m); err != nil {
@@ -258,6 +309,11 @@ func (r *reader) inventory(ctx context.Context, a *Artifact, v *vfs) error {
 		}
 	}
 	a.Runtime = detectRuntime(v, founds)
+	if a.Kind == KindDirectory {
+		// A source tree may hold several applications; only a deployment
+		// package is one Lambda runtime.
+		a.Runtime = singleRuntime(v, founds)
+	}
 	a.Component = r.component(v, a, m, founds)
 	a.Packages = m.packages()
 	a.Packages = r.dropUnshipped(a.Path, a.Packages)
@@ -354,8 +410,11 @@ func (r *reader) finishPackage(p *Package, artifact string) {
 		if len(p.Locations) > 0 {
 			loc = p.Locations[0]
 		}
-		r.inv.Warnings = append(r.inv.Warnings, Warning{Artifact: artifact, Location: loc,
-			Message: fmt.Sprintf("%s package %s: unparseable version %q: %s", p.Ecosystem, p.Name, truncate(p.Version, 80), p.VersionError)})
+		msg := fmt.Sprintf("%s package %s: unparseable version %q: %s", p.Ecosystem, p.Name, truncate(p.Version, 80), p.VersionError)
+		if strings.HasPrefix(p.VersionError, unidentifiedJar) {
+			msg = fmt.Sprintf("jar %s not identified, listed unchecked: %s", truncate(p.Name, 80), strings.TrimPrefix(p.VersionError, unidentifiedJar+": "))
+		}
+		r.inv.Warnings = append(r.inv.Warnings, Warning{Artifact: artifact, Location: loc, Message: msg})
 	}
 	p.Categories = categories.Lookup(p.Ecosystem, p.Name)
 }
@@ -406,12 +465,67 @@ func readChain(v *vfs, chain string) ([]byte, error) {
 // outside its dependency folders: a node function may carry a .py helper in
 // node_modules, but its own handler is JavaScript.
 func detectRuntime(v *vfs, founds []found) string {
-	for _, f := range founds {
-		if f.plugin == "go/binary" && f.pkg != nil && (f.pkg.Name == "go" || f.pkg.Name == "stdlib") {
-			return "go"
+	goBinary, has := runtimes(v, founds)
+	if goBinary {
+		return "go"
+	}
+	for _, rt := range []string{"java", "dotnet", "python", "ruby", "nodejs", "provided"} {
+		if has[rt] {
+			return rt
 		}
 	}
-	has := map[string]bool{}
+	return ""
+}
+
+// singleRuntime is the runtime of a folder: a source checkout may hold a
+// Node service, a Maven module and Ruby scripts side by side, and naming
+// one of them (by detectRuntime's priority) would be arbitrary. It is ""
+// unless exactly one runtime shows (a bootstrap beside code is that code's
+// custom runtime, not a second one).
+func singleRuntime(v *vfs, founds []found) string {
+	goBinary, has := runtimes(v, founds)
+	if goBinary {
+		has["go"] = true
+	}
+	for _, n := range v.names {
+		if inOwnedDir(n) || strings.HasPrefix(n, "vendor/") || strings.Contains(n, "/vendor/") {
+			continue
+		}
+		// Project manifests a deployment package does not carry.
+		switch path.Base(n) {
+		case "pom.xml", "build.gradle", "build.gradle.kts", "gradle.lockfile":
+			has["java"] = true
+		case "go.mod":
+			has["go"] = true
+		case "package-lock.json", "yarn.lock", "pnpm-lock.yaml":
+			has["nodejs"] = true
+		case "pyproject.toml", "Pipfile", "Pipfile.lock", "poetry.lock", "uv.lock":
+			has["python"] = true
+		case "packages.lock.json":
+			has["dotnet"] = true
+		}
+	}
+	if len(has) > 1 {
+		delete(has, "provided")
+	}
+	if len(has) != 1 {
+		return ""
+	}
+	for rt := range has {
+		return rt
+	}
+	return ""
+}
+
+// runtimes lists the runtimes whose code or dependencies the tree holds
+// outside dependency folders, and whether a Go executable is among founds.
+func runtimes(v *vfs, founds []found) (goBinary bool, has map[string]bool) {
+	for _, f := range founds {
+		if f.plugin == "go/binary" && f.pkg != nil && (f.pkg.Name == "go" || f.pkg.Name == "stdlib") {
+			goBinary = true
+		}
+	}
+	has = map[string]bool{}
 	for _, n := range v.names {
 		top, _, _ := strings.Cut(n, "/")
 		switch top {
@@ -460,12 +574,7 @@ func detectRuntime(v *vfs, founds []found) string {
 			has["ruby"] = true
 		}
 	}
-	for _, rt := range []string{"java", "dotnet", "python", "ruby", "nodejs", "provided"} {
-		if has[rt] {
-			return rt
-		}
-	}
-	return ""
+	return goBinary, has
 }
 
 // component finds the artifact's own application and removes it from the
@@ -506,6 +615,10 @@ func (r *reader) component(v *vfs, a *Artifact, m *merger, founds []found) *Comp
 		return &Component{Name: f.goMain, Version: ver, PURL: PURL(ecosystem.Go, f.goMain, ver),
 			Hashes: map[string]string{"SHA-256": f.goMainHash}}
 	}
+	if c, file, eco := projectComponent(v); c != nil {
+		m.drop(eco, c.Name, c.Version, file)
+		return c
+	}
 	return nil
 }
 
@@ -534,6 +647,9 @@ func ReadMember(artifact, member string, limits Limits) ([]byte, error) {
 		return nil, inputErr(artifact, err)
 	}
 	if st.IsDir() {
+		// A member inside an archive of the folder ("vendor/x.zip!/bin/tool")
+		// is read from that archive, as Read found it.
+		member, inner, nested := strings.Cut(member, "!/")
 		clean, ok := cleanMemberName(member)
 		if !ok {
 			return nil, inputErr(artifact, fmt.Errorf("unsafe member %q", member))
@@ -549,6 +665,12 @@ func ReadMember(artifact, member string, limits Limits) ([]byte, error) {
 		data, err := readRealFile(filepath.Join(artifact, filepath.FromSlash(clean)), b)
 		if err != nil {
 			return nil, inputErr(artifact, &memberErr{member, err})
+		}
+		if nested {
+			v := singleFileVFS(clean, data, fileInfo{name: clean, size: int64(len(data))}, b)
+			if data, err = readChain(v, clean+"!/"+inner); err != nil {
+				return nil, inputErr(artifact, err)
+			}
 		}
 		return data, nil
 	}

@@ -83,6 +83,13 @@ func (m *merger) addPackage(p *Package, rank int, plugin, location string) {
 	if e.pkg.Hashes == nil && p.Hashes != nil {
 		e.pkg.Hashes = p.Hashes
 	}
+	if ok {
+		// Read evidence (Confidence "") beats an inferred identity; among
+		// inferred ones the more confident says how it was found.
+		if confidenceRank(p.Confidence) > confidenceRank(e.pkg.Confidence) {
+			e.pkg.Evidence, e.pkg.Confidence = p.Evidence, p.Confidence
+		}
+	}
 	if p.VersionError != "" && e.pkg.VersionError == "" {
 		e.pkg.VersionError = p.VersionError
 	}
@@ -172,4 +179,19 @@ func dedupe(ss []string) []string {
 		}
 	}
 	return out
+}
+
+// confidenceRank orders Package.Confidence: "" (read, not inferred) first.
+func confidenceRank(c string) int {
+	switch c {
+	case "":
+		return 4
+	case "high":
+		return 3
+	case "medium":
+		return 2
+	case "low":
+		return 1
+	}
+	return 0
 }

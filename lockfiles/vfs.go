@@ -25,6 +25,13 @@ type vfs struct {
 	// links are symbolic links that stayed inside the package: skipped, but
 	// counted so a folder of only links is not mistaken for an empty one.
 	links int
+	// depth is how many archives this tree sits inside (0 for the artifact
+	// itself, 1 for a zip inside it): nested jars count from here.
+	depth int
+	// mavenNames and warn are the run's Options.MavenNames and the
+	// artifact's warning sink, for readers that need them (jars).
+	mavenNames func(artifactID string) []string
+	warn       func(member, msg string)
 }
 
 type vfile struct {

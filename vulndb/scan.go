@@ -30,11 +30,15 @@ type Finding struct {
 	Package *lockfiles.Package
 	// Reachable is set for Go binaries by symbol analysis: true when a
 	// vulnerable symbol is linked, false when the module is but none of its
-	// vulnerable symbols are, nil when it cannot be told (ReachReason says
-	// why) or was not analysed.
+	// vulnerable symbols are, or when the advisory affects only other
+	// platforms than the binary's GOOS/GOARCH (ReachLevel
+	// ReachLevelPlatform), nil when it cannot be told (ReachReason says
+	// why) or was not analysed. The verdict is the one for the finding's
+	// own module: an advisory naming stdlib and golang.org/x/net has one
+	// per module.
 	Reachable   *bool
 	ReachReason string
-	ReachLevel  string
+	ReachLevel  string // reach.LevelSymbol, LevelPackage, LevelModule, ReachLevelPlatform or ""
 }
 
 // Unchecked is a package whose version could not be compared.
@@ -163,11 +167,12 @@ func borrowSeverity(db *DB, f *osv.Finding) error {
 		if r == nil || r.IsWithdrawn() {
 			continue
 		}
-		label, score, _ := osv.RecordSeverity(r)
-		if label == osv.SeverityUnscored {
+		rd := osv.RecordReading(r)
+		if rd.Label == osv.SeverityUnscored {
 			continue
 		}
-		f.Severity, f.Score, f.SeveritySource = label, score, "alias "+id
+		f.Severity, f.Score, f.Vector, f.SeverityType = rd.Label, rd.Score, rd.Vector, rd.Type
+		f.SeveritySource = "alias " + id + " " + rd.Type
 		return nil
 	}
 	return nil

@@ -111,8 +111,10 @@ func TestBorrowSeverity(t *testing.T) {
 	if err := borrowSeverity(scanDB(t, "GO-2021-0113", "GHSA-ppp9-7jff-5vj2"), &f); err != nil {
 		t.Fatal(err)
 	}
-	if f.Severity != osv.SeverityHigh || f.SeveritySource != "alias GHSA-ppp9-7jff-5vj2" {
-		t.Errorf("got %s from %q, want high from alias GHSA-ppp9-7jff-5vj2", f.Severity, f.SeveritySource)
+	if f.Severity != osv.SeverityHigh || f.SeveritySource != "alias GHSA-ppp9-7jff-5vj2 CVSS_V3" ||
+		f.SeverityType != "CVSS_V3" || !strings.HasPrefix(f.Vector, "CVSS:3.1/") {
+		t.Errorf("got %s from %q (%q %q), want high from alias GHSA-ppp9-7jff-5vj2 CVSS_V3 with its vector",
+			f.Severity, f.SeveritySource, f.SeverityType, f.Vector)
 	}
 }
 

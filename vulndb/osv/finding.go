@@ -18,6 +18,11 @@ type Finding struct {
 	Score          float64 // CVSS score; 0 when unscored, label-only or malicious
 	Vector         string
 	SeveritySource string // "CVSS_V3", "CVSS_V4", "CVSS_V2", "database_specific.severity", "Ubuntu", "malicious"; prefixed "alias <ID> " when another grouped record supplied it
+	// SeverityType is the type of the vector or label that decided Severity
+	// (SeveritySource without the alias prefix): with v3 and v4 vectors on
+	// one record the higher base score wins, and Vector/SeverityType say
+	// which one that was.
+	SeverityType string
 
 	Malicious  bool     // a MAL- record is in the group; always critical
 	Fixed      []string // fixed versions above the scanned one, from the entries that matched, in version order
@@ -169,8 +174,9 @@ func buildFinding(g []hit, pv *pkgVersion) Finding {
 
 	f.Summary = summaryOf(g)
 
-	// Highest confidence wins across the group; among equals the higher
-	// score, then the record nearer the primary. A GO or PYSEC primary thus
+	// Highest confidence wins across the group; among equals (v3 and v4
+	// vectors are equals) the higher score, then the record nearer the
+	// primary. A GO or PYSEC primary thus
 	// shows its GHSA alias's CVSS vector instead of "unscored".
 	var best scored
 	bestFrom := ""
@@ -185,7 +191,7 @@ func buildFinding(g []hit, pv *pkgVersion) Finding {
 	}
 	f.Severity, f.Score, f.Vector = best.label, best.score, best.vector
 	if best.conf > confNone {
-		f.SeveritySource = best.source
+		f.SeveritySource, f.SeverityType = best.source, best.source
 		if bestFrom != primary.ID {
 			f.SeveritySource = fmt.Sprintf("alias %s %s", bestFrom, best.source)
 		}

@@ -54,18 +54,18 @@ func Bucket(score float64) string {
 }
 
 // Confidence of a severity source, highest first. A malicious package is
-// critical whatever its vectors say. CVSS v3 outranks v4 when a record has
-// both: fnguard's buckets, GHSA's reviewed labels and most gate policies are
-// calibrated on v3, and the two disagree often (197 of the 456 records in
-// the OSV test export that carry both land in different buckets, e.g.
-// GHSA-qw6h-vgh9-j6wx: v3 medium, v4 low, GHSA label MODERATE). Any vector
-// outranks a publisher's label, which outranks obsolete CVSS v2.
+// critical whatever its vectors say. CVSS v3 and v4 vectors are one tier:
+// the highest base score either gives wins, as osv-scanner does, so a
+// record's lower v3 score cannot hide a higher v4 one (PYSEC-2026-1297,
+// Django: v3 3.7 low, v4 6.3 medium) and the gate errs towards blocking.
+// Any v3/v4 vector outranks a publisher's label, which outranks obsolete
+// CVSS v2 (its scores run higher than v3's for the same issue, and every
+// record carrying v2 next to v3 was scored again in v3 on purpose).
 const (
 	confNone = iota
 	confCVSS2
 	confLabel
-	confCVSS4
-	confCVSS3
+	confCVSS
 	confMalicious
 )
 
@@ -132,7 +132,7 @@ func scoreSeverity(s Severity) scored {
 		if err != nil {
 			return scored{}
 		}
-		out.conf, out.score = confCVSS4, v.Score()
+		out.conf, out.score = confCVSS, v.Score()
 	case "CVSS_V3":
 		switch {
 		case strings.HasPrefix(vec, "CVSS:3.1/"):
@@ -150,7 +150,7 @@ func scoreSeverity(s Severity) scored {
 		default:
 			return scored{}
 		}
-		out.conf = confCVSS3
+		out.conf = confCVSS
 	case "CVSS_V2":
 		v, err := gocvss20.ParseVector(strings.TrimSuffix(strings.TrimPrefix(vec, "("), ")"))
 		if err != nil {
@@ -217,4 +217,23 @@ func RecordSeverity(r *Record) (label string, score float64, malicious bool) {
 	}
 	s := recordSeverity(r, entries)
 	return s.label, s.score, isMalicious(r)
+}
+
+// Reading is the severity one record gives on its own and the evidence that
+// decided it, so a report can show which vector won.
+type Reading struct {
+	Label  string  // critical|high|medium|low|unscored
+	Score  float64 // CVSS base score; 0 for labels and malicious records
+	Vector string  // the deciding CVSS vector, "" for labels
+	Type   string  // CVSS_V3, CVSS_V4, CVSS_V2, Ubuntu, database_specific.severity, malicious; "" when unscored
+}
+
+// RecordReading is RecordSeverity with the deciding vector and its type.
+func RecordReading(r *Record) Reading {
+	entries := make([]*Affected, len(r.Affected))
+	for i := range r.Affected {
+		entries[i] = &r.Affected[i]
+	}
+	s := recordSeverity(r, entries)
+	return Reading{Label: s.label, Score: s.score, Vector: s.vector, Type: s.source}
 }

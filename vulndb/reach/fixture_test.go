@@ -154,7 +154,7 @@ func TestAnalyzeFixtureStripped(t *testing.T) {
 	}
 	w := want()
 	for _, id := range []string{"GO-2021-0113", "GO-2022-1059", "GO-2022-0956", "GO-2021-0061", "GO-2020-0036", "GO-2026-5970"} {
-		w[id] = unknown(id, LevelSymbol, ReasonStripped)
+		w.add(unknown(id, LevelSymbol, ReasonStripped))
 	}
 	checkResult(t, got, w)
 }

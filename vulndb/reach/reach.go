@@ -38,9 +38,18 @@ const (
 	ReasonToolchain = "toolchain advisory for the Go version that built the binary: affects the compiler/linker, not a linked symbol"
 )
 
-// Reachability is the verdict for one advisory.
+// Key names one verdict: an advisory as it affects one module. An advisory
+// may name several modules (GO-2024-2687 affects the standard library and
+// golang.org/x/net), and a symbol linked from one says nothing of the other.
+type Key struct {
+	ID     string // GO-... advisory id
+	Module string // module path as in build info; "stdlib", "toolchain"
+}
+
+// Reachability is the verdict for one advisory in one module.
 type Reachability struct {
-	ID string // GO-... advisory id
+	ID     string // GO-... advisory id
+	Module string // the module the verdict is about (see Key)
 	// Reachable is true when a vulnerable symbol is in the binary, false when
 	// the module (or package) is linked but none of its vulnerable symbols,
 	// nil when it cannot be told (see Reason). Callers treat nil as reachable.
@@ -52,12 +61,12 @@ type Reachability struct {
 
 // Analyze reports which of the advisories in records (raw OSV JSON, e.g. the
 // files of the osv.dev Go export) affect the Go executable at binPath, and at
-// what level.
+// what level, per advisory and module.
 //
 // Records are written to a temporary vuln.go.dev-layout directory that
 // govulncheck reads through its file:// client, so no network is used; the
 // directory is removed before returning. The result has one entry per
-// advisory govulncheck reports (plus toolchain advisories matching the Go
+// advisory and module govulncheck reports (plus toolchain advisories matching the Go
 // version in build info, which govulncheck does not evaluate); records that
 // do not affect the binary's module versions are absent.
 //
@@ -70,7 +79,7 @@ type Reachability struct {
 // Records affecting the standard library must be included for stdlib
 // advisories to be checked; govulncheck matches them against the Go version
 // in build info. RecordsFor gathers the records a binary needs.
-func Analyze(ctx context.Context, binPath string, records [][]byte) (map[string]Reachability, error) {
+func Analyze(ctx context.Context, binPath string, records [][]byte) (map[Key]Reachability, error) {
 	bi, err := buildinfo.ReadFile(binPath)
 	if err != nil {
 		// debug/buildinfo says "unrecognized file format" for non-executables
@@ -192,21 +201,22 @@ func parseFindings(r io.Reader) ([]*finding, error) {
 
 var levelRank = map[string]int{LevelModule: 1, LevelPackage: 2, LevelSymbol: 3}
 
-// classify turns findings into verdicts (see Analyze for the mapping).
-func classify(findings []*finding, recs map[string]*record, stripped bool) map[string]Reachability {
+// classify turns findings into verdicts (see Analyze for the mapping), one
+// per advisory and module.
+func classify(findings []*finding, recs map[string]*record, stripped bool) map[Key]Reachability {
 	type acc struct {
 		level   string
 		symbols map[string]bool
-		modules map[string]bool // modules with findings for this advisory
 	}
-	accs := map[string]*acc{}
+	accs := map[Key]*acc{}
 	for _, f := range findings {
-		a := accs[f.OSV]
-		if a == nil {
-			a = &acc{symbols: map[string]bool{}, modules: map[string]bool{}}
-			accs[f.OSV] = a
-		}
 		fr := f.Trace[0]
+		k := Key{ID: f.OSV, Module: fr.Module}
+		a := accs[k]
+		if a == nil {
+			a = &acc{symbols: map[string]bool{}}
+			accs[k] = a
+		}
 		lvl := LevelModule
 		switch {
 		case fr.Function != "":
@@ -220,14 +230,11 @@ func classify(findings []*finding, recs map[string]*record, stripped bool) map[s
 		if levelRank[lvl] > levelRank[a.level] {
 			a.level = lvl
 		}
-		if fr.Module != "" {
-			a.modules[fr.Module] = true
-		}
 	}
 
-	res := make(map[string]Reachability, len(accs))
-	for id, a := range accs {
-		r := Reachability{ID: id, Level: a.level}
+	res := make(map[Key]Reachability, len(accs))
+	for k, a := range accs {
+		r := Reachability{ID: k.ID, Module: k.Module, Level: a.level}
 		switch {
 		case stripped:
 			r.Reason = ReasonStripped
@@ -237,27 +244,27 @@ func classify(findings []*finding, recs map[string]*record, stripped bool) map[s
 				r.Symbols = append(r.Symbols, s)
 			}
 			sort.Strings(r.Symbols)
-		case wholeModule(recs[id], a.modules):
+		case wholeModule(recs[k.ID], k.Module):
 			// Module-level is all govulncheck can say when the advisory does
 			// not name packages, so "symbols absent" would be unfounded.
 			r.Reason = ReasonNoPackage
 		default:
 			r.Reachable = boolPtr(false)
 		}
-		res[id] = r
+		res[k] = r
 	}
 	return res
 }
 
-// wholeModule reports whether rec has, for one of the given modules, an
-// affected entry without any package list (the whole module is vulnerable,
-// as in malicious-package records).
-func wholeModule(rec *record, modules map[string]bool) bool {
+// wholeModule reports whether rec has, for module, an affected entry
+// without any package list (the whole module is vulnerable, as in
+// malicious-package records).
+func wholeModule(rec *record, module string) bool {
 	if rec == nil {
 		return false
 	}
 	for _, a := range rec.Affected {
-		if modules[a.Package.Name] && len(a.EcosystemSpecific.Imports) == 0 {
+		if a.Package.Name == module && len(a.EcosystemSpecific.Imports) == 0 {
 			return true
 		}
 	}
@@ -271,23 +278,23 @@ func symbolName(fr *frame) string {
 	return fr.Package + "." + fr.Function
 }
 
-// addToolchain adds toolchain advisories matching the binary's Go version
-// that govulncheck did not already report (through another module of the
-// same advisory). They are nil: toolchain bugs live in the build tools, so
+// addToolchain adds toolchain advisories matching the binary's Go version,
+// keyed by the toolchain pseudo-module: govulncheck does not evaluate them. They are nil: toolchain bugs live in the build tools, so
 // whether they reach the output cannot be read off the symbol table.
-func addToolchain(res map[string]Reachability, recs map[string]*record, bi *debug.BuildInfo) {
+func addToolchain(res map[Key]Reachability, recs map[string]*record, bi *debug.BuildInfo) {
 	v := goTagToSemver(bi.GoVersion)
 	if v == "" {
 		return
 	}
 	for id, rec := range recs {
-		if _, done := res[id]; done {
+		k := Key{ID: id, Module: toolchainModule}
+		if _, done := res[k]; done {
 			continue
 		}
 		if rec.Withdrawn != nil || !toolchainAffected(rec, v) {
 			continue
 		}
-		res[id] = Reachability{ID: id, Level: LevelModule, Reason: ReasonToolchain}
+		res[k] = Reachability{ID: id, Module: toolchainModule, Level: LevelModule, Reason: ReasonToolchain}
 	}
 }
 

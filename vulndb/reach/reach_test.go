@@ -37,45 +37,63 @@ var (
 	no  = boolPtr(false)
 )
 
+// testModules are the modules the test advisories are reported for; the
+// verdicts are keyed by advisory and module.
+var testModules = map[string]string{
+	"GO-2021-0113": "golang.org/x/text", "GO-2022-1059": "golang.org/x/text", "GO-2026-5970": "golang.org/x/text",
+	"GO-2020-0036": "gopkg.in/yaml.v2", "GO-2021-0061": "gopkg.in/yaml.v2", "GO-2022-0956": "gopkg.in/yaml.v2",
+	"GO-2025-4010": "stdlib", "GO-2026-4341": "stdlib", "GO-2026-4867": "toolchain",
+	"MAL-2025-1": "example.com/evil", "GO-1": "gopkg.in/yaml.v2", "GO-2": "example.com/m",
+}
+
 func reachable(id, level string, syms ...string) Reachability {
-	return Reachability{ID: id, Reachable: yes, Level: level, Symbols: syms}
+	return Reachability{ID: id, Module: testModules[id], Reachable: yes, Level: level, Symbols: syms}
 }
 
 func notReachable(id, level string) Reachability {
-	return Reachability{ID: id, Reachable: no, Level: level}
+	return Reachability{ID: id, Module: testModules[id], Reachable: no, Level: level}
 }
 
 func unknown(id, level, reason string) Reachability {
-	return Reachability{ID: id, Level: level, Reason: reason}
+	return Reachability{ID: id, Module: testModules[id], Level: level, Reason: reason}
 }
 
-func want(rs ...Reachability) map[string]Reachability {
-	m := map[string]Reachability{}
+type wantMap map[Key]Reachability
+
+func (w wantMap) add(r Reachability) { w[Key{r.ID, r.Module}] = r }
+
+func want(rs ...Reachability) wantMap {
+	m := wantMap{}
 	for _, r := range rs {
-		m[r.ID] = r
+		m.add(r)
 	}
 	return m
 }
 
-func format(m map[string]Reachability) string {
-	ids := make([]string, 0, len(m))
-	for id := range m {
-		ids = append(ids, id)
+func format(m map[Key]Reachability) string {
+	keys := make([]Key, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
 	}
-	sort.Strings(ids)
+	sort.Slice(keys, func(i, j int) bool {
+		if keys[i].ID != keys[j].ID {
+			return keys[i].ID < keys[j].ID
+		}
+		return keys[i].Module < keys[j].Module
+	})
 	var b strings.Builder
-	for _, id := range ids {
-		r := m[id]
+	for _, k := range keys {
+		r := m[k]
 		reach := "nil"
 		if r.Reachable != nil {
 			reach = fmt.Sprint(*r.Reachable)
 		}
-		fmt.Fprintf(&b, "  %s reachable=%s level=%s symbols=%v reason=%q\n", id, reach, r.Level, r.Symbols, r.Reason)
+		fmt.Fprintf(&b, "  %s %s reachable=%s level=%s symbols=%v reason=%q\n", k.ID, k.Module, reach, r.Level, r.Symbols, r.Reason)
 	}
 	return b.String()
 }
 
-func checkResult(t *testing.T, got, want map[string]Reachability) {
+func checkResult(t *testing.T, got, want map[Key]Reachability) {
 	t.Helper()
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("got:\n%swant:\n%s", format(got), format(want))
@@ -100,7 +118,7 @@ func TestAnalyzeCallsVulnerableSymbols(t *testing.T) {
 		notReachable("GO-2026-5970", LevelModule),  // x/text/unicode/norm not linked
 	)
 	for _, id := range yamlVulns {
-		w[id] = reachable(id, LevelSymbol, "gopkg.in/yaml.v2.Unmarshal")
+		w.add(reachable(id, LevelSymbol, "gopkg.in/yaml.v2.Unmarshal"))
 	}
 	checkResult(t, got, w)
 }
@@ -113,7 +131,7 @@ func TestAnalyzeLinkedButNotCalled(t *testing.T) {
 	}
 	w := want()
 	for _, id := range yamlVulns {
-		w[id] = notReachable(id, LevelPackage)
+		w.add(notReachable(id, LevelPackage))
 	}
 	checkResult(t, got, w)
 }
@@ -139,7 +157,7 @@ func TestAnalyzeStripped(t *testing.T) {
 		unknown("GO-2026-5970", LevelSymbol, ReasonStripped),
 	)
 	for _, id := range yamlVulns {
-		w[id] = unknown(id, LevelSymbol, ReasonStripped)
+		w.add(unknown(id, LevelSymbol, ReasonStripped))
 	}
 	checkResult(t, got, w)
 }
@@ -164,7 +182,7 @@ func TestAnalyzeGoVersionFromBuildInfo(t *testing.T) {
 		unknown("GO-2026-4867", LevelModule, ReasonToolchain),   // cmd/compile, fixed in 1.25.9
 	)
 	for _, id := range yamlVulns {
-		w[id] = reachable(id, LevelSymbol, "gopkg.in/yaml.v2.Unmarshal")
+		w.add(reachable(id, LevelSymbol, "gopkg.in/yaml.v2.Unmarshal"))
 	}
 	checkResult(t, got, w)
 }
@@ -256,8 +274,8 @@ func TestAnalyzeOfflineAndQuiet(t *testing.T) {
 	if aerr != nil {
 		t.Fatal(aerr)
 	}
-	if r := got["GO-2021-0113"].Reachable; r == nil || !*r {
-		t.Errorf("GO-2021-0113: %+v", got["GO-2021-0113"])
+	if r := got[Key{"GO-2021-0113", "golang.org/x/text"}].Reachable; r == nil || !*r {
+		t.Errorf("GO-2021-0113: %+v", got)
 	}
 	if n := ft.calls.Load(); n != 0 {
 		t.Errorf("Analyze made %d HTTP requests", n)

@@ -66,6 +66,26 @@ func TestClassify(t *testing.T) {
 	))
 }
 
+// An advisory naming two modules gets one verdict per module: GO-2024-2687
+// (HTTP/2 CONTINUATION flood) affects net/http in the standard library and
+// golang.org/x/net/http2; a binary calling the first and merely linking the
+// second is reachable through stdlib only.
+func TestClassifyPerModule(t *testing.T) {
+	recs := mustRecords(t, `{"id":"GO-2024-2687","modified":"2025-01-01T00:00:00Z","affected":[`+
+		`{"package":{"ecosystem":"Go","name":"stdlib"},"ecosystem_specific":{"imports":[{"path":"net/http"}]}},`+
+		`{"package":{"ecosystem":"Go","name":"golang.org/x/net"},"ecosystem_specific":{"imports":[{"path":"golang.org/x/net/http2"}]}}]}`)
+	findings := []*finding{
+		{OSV: "GO-2024-2687", Trace: []*frame{{Module: "stdlib", Package: "net/http", Receiver: "*http2serverConn", Function: "processHeaders"}}},
+		{OSV: "GO-2024-2687", Trace: []*frame{{Module: "golang.org/x/net", Package: "golang.org/x/net/http2"}}},
+	}
+	got := classify(findings, recs, false)
+	checkResult(t, got, map[Key]Reachability{
+		{"GO-2024-2687", "stdlib"}: {ID: "GO-2024-2687", Module: "stdlib", Reachable: yes, Level: LevelSymbol,
+			Symbols: []string{"net/http.http2serverConn.processHeaders"}},
+		{"GO-2024-2687", "golang.org/x/net"}: {ID: "GO-2024-2687", Module: "golang.org/x/net", Reachable: no, Level: LevelPackage},
+	})
+}
+
 func TestParseFindings(t *testing.T) {
 	// Shape of govulncheck -format json: indented objects, one message kind
 	// each, no enclosing array.

@@ -1,0 +1,155 @@
+package lockfiles
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"encoding/xml"
+	"strings"
+
+	"golang.org/x/mod/modfile"
+
+	"github.com/fnguard/fnguard/internal/ecosystem"
+)
+
+// projectManifests are the root files that name a project when nothing
+// more direct does (a lockfile given on its own, a Maven or Python
+// checkout): `fnguard sbom package-lock.json` describes that project.
+var projectManifests = []struct {
+	file string
+	eco  string
+	read func([]byte) (name, version string)
+}{
+	{"package-lock.json", ecosystem.NPM, npmLockRoot},
+	{"npm-shrinkwrap.json", ecosystem.NPM, npmLockRoot},
+	{"pom.xml", ecosystem.Maven, pomProject},
+	{"pyproject.toml", ecosystem.PyPI, pyprojectName},
+	{"go.mod", ecosystem.Go, goModule},
+}
+
+// projectComponent names the application from a root project manifest.
+// A file that cannot be read or names nothing yields nil: the inventory's
+// own readers report broken lockfiles.
+func projectComponent(v *vfs) (c *Component, file, eco string) {
+	for _, pm := range projectManifests {
+		if _, ok := v.files[pm.file]; !ok {
+			continue
+		}
+		data, err := v.readFile(pm.file)
+		if err != nil {
+			continue
+		}
+		name, version := pm.read(data)
+		if name == "" {
+			continue
+		}
+		purlVersion := version
+		if ValidateVersion(pm.eco, version) != nil {
+			purlVersion = ""
+		}
+		return &Component{Name: name, Version: version, PURL: PURL(pm.eco, name, purlVersion)}, pm.file, pm.eco
+	}
+	return nil, "", ""
+}
+
+// npmLockRoot reads the root project of package-lock.json: packages[""]
+// (lockfile v2/v3), else the top-level name and version (v1).
+func npmLockRoot(data []byte) (string, string) {
+	var lock struct {
+		Name     string `json:"name"`
+		Version  string `json:"version"`
+		Packages map[string]struct {
+			Name    string `json:"name"`
+			Version string `json:"version"`
+		} `json:"packages"`
+	}
+	if json.Unmarshal(data, &lock) != nil {
+		return "", ""
+	}
+	if root, ok := lock.Packages[""]; ok && root.Name != "" {
+		return root.Name, root.Version
+	}
+	if lock.Name == "" {
+		return "", ""
+	}
+	return lock.Name, lock.Version
+}
+
+// pomProject reads groupId:artifactId and version, inherited from the
+// parent where the project does not set them. A version that is still a
+// property (${revision}) is not a version.
+func pomProject(data []byte) (string, string) {
+	var pom struct {
+		GroupID    string `xml:"groupId"`
+		ArtifactID string `xml:"artifactId"`
+		Version    string `xml:"version"`
+		Parent     struct {
+			GroupID string `xml:"groupId"`
+			Version string `xml:"version"`
+		} `xml:"parent"`
+	}
+	if xml.Unmarshal(data, &pom) != nil {
+		return "", ""
+	}
+	g, v := strings.TrimSpace(pom.GroupID), strings.TrimSpace(pom.Version)
+	if g == "" {
+		g = strings.TrimSpace(pom.Parent.GroupID)
+	}
+	if v == "" {
+		v = strings.TrimSpace(pom.Parent.Version)
+	}
+	a := strings.TrimSpace(pom.ArtifactID)
+	if g == "" || a == "" || strings.Contains(g+a, "${") {
+		return "", ""
+	}
+	if strings.Contains(v, "${") {
+		v = ""
+	}
+	return g + ":" + a, v
+}
+
+// pyprojectName reads name and version from [project] (PEP 621), else
+// [tool.poetry]. Only plain `key = "value"` lines are read: that is how
+// both tables spell them, and a dynamic version is no version.
+func pyprojectName(data []byte) (string, string) {
+	tables := map[string]map[string]string{}
+	table := ""
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	sc.Buffer(make([]byte, 0, 4096), 1<<20)
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		if strings.HasPrefix(line, "[") {
+			table = strings.TrimSpace(strings.Trim(line, "[]"))
+			continue
+		}
+		if table != "project" && table != "tool.poetry" {
+			continue
+		}
+		k, val, ok := strings.Cut(line, "=")
+		if !ok {
+			continue
+		}
+		k, val = strings.TrimSpace(k), strings.TrimSpace(val)
+		if k != "name" && k != "version" {
+			continue
+		}
+		if len(val) < 2 || (val[0] != '"' && val[0] != '\'') || val[len(val)-1] != val[0] {
+			continue
+		}
+		if tables[table] == nil {
+			tables[table] = map[string]string{}
+		}
+		tables[table][k] = val[1 : len(val)-1]
+	}
+	for _, t := range []string{"project", "tool.poetry"} {
+		if n := tables[t]["name"]; n != "" {
+			return n, tables[t]["version"]
+		}
+	}
+	return "", ""
+}
+
+// goModule reads the module path; go.mod records no version of its own.
+func goModule(data []byte) (string, string) {
+	return modfile.ModulePath(data), ""
+}
