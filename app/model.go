@@ -80,6 +80,13 @@ type Function struct {
 	// saying why ("role not in the template: permissions unknown").
 	Role     *iam.Role
 	RoleNote string
+	// RoleRef is the declared role when it is not in the template (an
+	// external ARN, rendered symbolically).
+	RoleRef string
+	// Notes are warnings about this function's reading that a report must
+	// show (a SAM policy template that could not be expanded: the role's
+	// permissions are then incomplete).
+	Notes []string
 	// File and Line locate the function's resource in its definition.
 	File string
 	Line int

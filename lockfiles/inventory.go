@@ -293,6 +293,7 @@ func (r *reader) inventory(ctx context.Context, a *Artifact, v *vfs) error {
 	if err := r.findComposer(v, m); err != nil {
 		return err
 	}
+	var bundleWarnings []string
 	if r.opts.Bundles != nil {
 		bundled, warnings, err := r.opts.Bundles.ReadBundles(v, v.names)
 		if err != nil {
@@ -300,6 +301,7 @@ func (r *reader) inventory(ctx context.Context, a *Artifact, v *vfs) error {
 		}
 		for i := range warnings {
 			warnings[i].Artifact = a.Path
+			bundleWarnings = append(bundleWarnings, warnings[i].Location+": "+warnings[i].Message)
 		}
 		r.inv.Warnings = append(r.inv.Warnings, warnings...)
 		for _, p := range bundled {
@@ -331,7 +333,12 @@ func (r *reader) inventory(ctx context.Context, a *Artifact, v *vfs) error {
 		if len(v.names) == 0 && v.links == 0 {
 			return errors.New("empty: nothing to scan")
 		}
-		return fmt.Errorf("contains %d files but no packages were found (looked for npm, PyPI, Maven, Go, RubyGems, NuGet, Packagist and crates.io lockfiles, installed-package manifests, jars and Go/Rust binaries); use --allow-empty if this artifact really has no dependencies", len(v.names))
+		if len(bundleWarnings) > 0 {
+			// The bundle is why nothing was found: say so rather than the
+			// generic list of what was looked for.
+			return fmt.Errorf("contains %d files but no packages were found: %s", len(v.names), strings.Join(bundleWarnings, "; "))
+		}
+		return fmt.Errorf("contains %d files but no packages were found (looked for npm, PyPI, Maven, Go, RubyGems, NuGet, Packagist and crates.io lockfiles, installed-package manifests, jars, Go/Rust binaries and bundled JavaScript); use --allow-empty if this artifact really has no dependencies", len(v.names))
 	}
 	return nil
 }

@@ -137,10 +137,15 @@ func (m *merger) packages() []*Package {
 		}
 		p := e.pkg
 		if p.Version == "" {
-			if pinned[p.Ecosystem+"\x00"+ecosystem.NormalizeName(p.Ecosystem, p.Name)] {
+			// An unpinned requirement beside a pinned one is the same
+			// dependency; a bundled copy of unknown version is not (it may be
+			// another version), so it stays and keeps its own reason.
+			if p.Evidence == "" && pinned[p.Ecosystem+"\x00"+ecosystem.NormalizeName(p.Ecosystem, p.Name)] {
 				continue
 			}
-			p.VersionError = "no version pinned"
+			if p.VersionError == "" {
+				p.VersionError = "no version pinned"
+			}
 		}
 		p.Locations = sortedKeys(e.files)
 		p.Licenses = dedupe(p.Licenses)

@@ -1,0 +1,150 @@
+package app
+
+import (
+	"path/filepath"
+	"strings"
+)
+
+// maxAssemblyDepth bounds nested cloud assemblies (CDK stages) and nested
+// stacks; real apps nest two or three levels.
+const maxAssemblyDepth = 8
+
+// loadCDK reads a CDK cloud assembly: every stack template of manifest.json,
+// nested assemblies (stages) and nested stacks, code found through the
+// resources' aws:asset:path metadata (relative to the assembly folder).
+func loadCDK(root, manifest string) (*Application, error) {
+	b, err := newBuilder(KindCDK, root)
+	if err != nil {
+		return nil, err
+	}
+	b.app.Entry = relTo(root, manifest)
+	if err := b.assembly(manifest, 0); err != nil {
+		return nil, err
+	}
+	return b.app, nil
+}
+
+func (b *builder) assembly(manifest string, depth int) error {
+	name := b.rel(absOr(manifest))
+	if depth > maxAssemblyDepth {
+		return locErr(name, 0, "cloud assemblies nested deeper than %d levels", maxAssemblyDepth)
+	}
+	data, err := readBounded(manifest)
+	if err != nil {
+		return relabel(err, name)
+	}
+	m, err := parseDocument(name, data)
+	if err != nil {
+		return err
+	}
+	dir := filepath.Dir(manifest)
+	// Asset manifests say where each asset's source is; templates normally
+	// carry the same path in metadata, this covers those that do not.
+	assets := map[string]string{}
+	var assetFiles []string
+	for _, a := range pairs(get(m, "artifacts")) {
+		if str(get(a[1], "type")) == "cdk:asset-manifest" {
+			if f := str(at(a[1], "properties", "file")); f != "" && localRelative(f) {
+				assetFiles = append(assetFiles, filepath.Join(dir, filepath.FromSlash(f)))
+			}
+		}
+	}
+	if len(assetFiles) == 0 {
+		// Older assemblies list no asset-manifest artifact; the files are
+		// still beside the templates.
+		assetFiles, _ = filepath.Glob(filepath.Join(dir, "*.assets.json"))
+	}
+	for _, af := range assetFiles {
+		ad, err := readBounded(af)
+		if err != nil {
+			continue
+		}
+		an, err := parseDocument(b.rel(af), ad)
+		if err != nil {
+			return err
+		}
+		for _, fa := range pairs(get(an, "files")) {
+			src := str(at(fa[1], "source", "path"))
+			for _, d := range pairs(get(fa[1], "destinations")) {
+				if k := str(get(d[1], "objectKey")); k != "" && src != "" {
+					assets[k] = src
+				}
+			}
+		}
+	}
+	b.s3Local = func(t *template, key string) string {
+		if src, ok := assets[key]; ok && localRelative(src) {
+			return filepath.Join(dir, filepath.FromSlash(src))
+		}
+		return ""
+	}
+	for _, a := range pairs(get(m, "artifacts")) {
+		props := get(a[1], "properties")
+		switch str(get(a[1], "type")) {
+		case "aws:cloudformation:stack":
+			tf := str(get(props, "templateFile"))
+			if tf == "" || !localRelative(tf) {
+				return locErr(name, 0, "stack %s has no local templateFile", a[0].Value)
+			}
+			if err := b.cdkTemplate(filepath.Join(dir, filepath.FromSlash(tf)), depth); err != nil {
+				return err
+			}
+		case "cdk:cloud-assembly":
+			d := str(get(props, "directoryName"))
+			if d == "" || !localRelative(d) {
+				continue
+			}
+			saved := b.s3Local
+			err := b.assembly(filepath.Join(dir, filepath.FromSlash(d), "manifest.json"), depth+1)
+			b.s3Local = saved
+			if err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// cdkTemplate reads one stack template and the nested stacks it carries as
+// assets.
+func (b *builder) cdkTemplate(file string, depth int) error {
+	if depth > maxAssemblyDepth {
+		return locErr(b.rel(absOr(file)), 0, "nested stacks deeper than %d levels", maxAssemblyDepth)
+	}
+	t, err := readTemplate(file, b.rel(absOr(file)))
+	if err != nil {
+		return err
+	}
+	if err := b.addTemplate(t, depth); err != nil {
+		return err
+	}
+	for _, r := range t.res {
+		if r.typ != "AWS::CloudFormation::Stack" {
+			continue
+		}
+		asset := str(at(r.node, "Metadata", "aws:asset:path"))
+		if asset == "" || !strings.HasSuffix(asset, ".json") || !localRelative(asset) {
+			continue
+		}
+		if err := b.cdkTemplate(filepath.Join(t.dir, filepath.FromSlash(asset)), depth+1); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// localRelative refuses manifest paths that leave the assembly.
+func localRelative(p string) bool {
+	if filepath.IsAbs(p) || strings.Contains(p, "://") {
+		return false
+	}
+	c := filepath.Clean(filepath.FromSlash(p))
+	return c != ".." && !strings.HasPrefix(c, ".."+string(filepath.Separator))
+}
+
+func absOr(p string) string {
+	if a, err := filepath.Abs(p); err == nil {
+		return a
+	}
+	return p
+}
