@@ -10,7 +10,7 @@ import (
 	cdx "github.com/CycloneDX/cyclonedx-go"
 	packageurl "github.com/package-url/packageurl-go"
 
-	"github.com/fnguard/fnguard/sbom"
+	"github.com/fnguard/fnguard/internal/identity"
 	"github.com/fnguard/fnguard/vulndb"
 )
 
@@ -109,26 +109,7 @@ func cdxBaseline(data []byte, format cdx.BOMFileFormat) (*Baseline, error) {
 	if format == cdx.BOMFileFormatXML && bom.XMLName.Local != "bom" {
 		return nil, fmt.Errorf("XML root is <%s>, not a CycloneDX <bom>: %s", bom.XMLName.Local, notBaseline)
 	}
-	purls := map[string]string{}
-	var walk func(cs *[]cdx.Component, depth int)
-	walk = func(cs *[]cdx.Component, depth int) {
-		// Nesting deeper than any real BOM is not followed: a hostile file
-		// must not exhaust the stack.
-		if cs == nil || depth > 64 {
-			return
-		}
-		for i := range *cs {
-			c := &(*cs)[i]
-			if c.BOMRef != "" && c.PackageURL != "" {
-				purls[c.BOMRef] = c.PackageURL
-			}
-			walk(c.Components, depth+1)
-		}
-	}
-	if bom.Metadata != nil && bom.Metadata.Component != nil {
-		walk(&[]cdx.Component{*bom.Metadata.Component}, 0)
-	}
-	walk(bom.Components, 0)
+	purls := componentPURLs(&bom)
 	b := &Baseline{Keys: map[string]bool{}}
 	if bom.Vulnerabilities == nil {
 		return b, nil
@@ -171,7 +152,7 @@ func (b *Baseline) add(ids []string, purl string) {
 	}
 }
 
-// normalPURL is the form purls are compared in: the one sbom.BOMRef gives
+// normalPURL is the form purls are compared in: the one internal/identity gives (and sbom.BOMRef)
 // (parsed, without qualifiers or subpath). An unparseable string is kept as
 // written, so it still matches itself.
 func normalPURL(s string) string {
@@ -191,5 +172,6 @@ func findingPURL(f *vulndb.Finding) string {
 	if f.Package == nil {
 		return ""
 	}
-	return normalPURL(sbom.BOMRef(f.Package))
+	p := f.Package
+	return normalPURL(identity.Of(p.Ecosystem, p.Name, p.Version, p.PURL).BOMRef)
 }

@@ -79,29 +79,57 @@ func formatAge(d time.Duration) string {
 // highlighted: these libraries are the defence the application relies on.
 var sqlCategories = []string{categories.ORM, categories.DBDriver, categories.QueryBuilder}
 
+// Input is what Evaluate decides on besides the result.
+type Input struct {
+	// Policy decides; nil is DefaultPolicy().
+	Policy *Policy
+	// Baseline lets the findings it lists through; nil is none.
+	Baseline *Baseline
+	// Now is the date ignores are judged on (expired or not).
+	Now time.Time
+	// VEX statements let findings through whose package they say is not
+	// affected; nil is none.
+	VEX *VEX
+	// Functions maps an artifact path to the functions whose code it is,
+	// for ignores scoped with function:. Nil when the scan named plain
+	// artifacts: then no function was scanned.
+	Functions map[string][]string
+}
+
 // Evaluate decides the release under policy p (nil: DefaultPolicy) and
 // baseline b (nil: none). It never fails: every finding gets a Decision.
 func Evaluate(res *vulndb.Result, p *Policy, b *Baseline, now time.Time) *Verdict {
+	return EvaluateWith(res, Input{Policy: p, Baseline: b, Now: now})
+}
+
+// EvaluateWith is Evaluate with every input named.
+func EvaluateWith(res *vulndb.Result, in Input) *Verdict {
+	p, b, now := in.Policy, in.Baseline, in.Now
 	if p == nil {
 		p = DefaultPolicy()
 	}
 	if res == nil {
 		res = &vulndb.Result{}
 	}
+	sc := newScanned(res, in.Functions)
 	v := &Verdict{Policy: p, Decisions: make([]*Decision, len(res.Findings))}
 	used := make([]bool, len(p.Ignores))
 	expired := make([]bool, len(p.Ignores))
 	var lines []reasonLine
 	for i, f := range res.Findings {
-		d, l := decide(f, p, b, now, used, expired)
+		d, l := decide(f, p, b, now, used, expired, sc, in.VEX)
 		v.Decisions[i] = d
 		lines = append(lines, l...)
 	}
 	for i, ig := range p.Ignores {
 		switch {
+		case !used[i] && !sc.inScope(ig):
+			// A shared policy names other functions' artifacts and
+			// packages: not scanned here is not stale.
+			v.OutOfScopeIgnores = append(v.OutOfScopeIgnores, ig)
 		case !used[i]:
 			v.StaleIgnores = append(v.StaleIgnores, ig)
-			lines = append(lines, reasonLine{class: classWarn, sub: 1, text: fmt.Sprintf("ignore %s%s matches no finding: remove it", ig.ID, ignoreWhere(p, ig)), key: fmt.Sprintf("%08d", i)})
+			lines = append(lines, reasonLine{class: classWarn, sub: 1, text: fmt.Sprintf("ignore %s%s matches no finding in %s: remove it", ig.ID, ignoreWhere(p, ig), sc.scopeText(ig)), key: fmt.Sprintf("%08d", i)})
 		case expired[i]:
 			v.ExpiredIgnores = append(v.ExpiredIgnores, ig)
 			lines = append(lines, reasonLine{class: classWarn, sub: 0, text: fmt.Sprintf("ignore %s%s expired on %s: its findings count again", ig.ID, ignoreWhere(p, ig), ig.Expires.Format(time.DateOnly)), key: fmt.Sprintf("%08d", i)})
@@ -164,7 +192,7 @@ func compareLines(a, b reasonLine) int {
 	return strings.Compare(a.text, b.text)
 }
 
-func decide(f *vulndb.Finding, p *Policy, b *Baseline, now time.Time, used, expired []bool) (*Decision, []reasonLine) {
+func decide(f *vulndb.Finding, p *Policy, b *Baseline, now time.Time, used, expired []bool, sc *scanned, vex *VEX) (*Decision, []reasonLine) {
 	d := &Decision{}
 	var cats []string
 	if f.Package != nil {
@@ -210,9 +238,20 @@ func decide(f *vulndb.Finding, p *Policy, b *Baseline, now time.Time, used, expi
 	} else if unreachable {
 		d.Why = append(d.Why, "unreachable: fail")
 	}
+	if st := vex.match(f); st != nil {
+		d.VEXState, d.VEXJustification, d.VEXDetail, d.VEXSource = st.State, st.Justification, st.Detail, st.Source
+		why := "VEX " + st.State
+		if st.Justification != "" {
+			why += " (" + st.Justification + ")"
+		}
+		if f.Malicious {
+			why += " refused: malicious"
+		}
+		d.Why = append(d.Why, why+" in "+st.Source)
+	}
 	var refused []string
 	for i, ig := range p.Ignores {
-		if !ignoreMatches(ig, f) {
+		if !ignoreMatches(ig, f) || !sc.findingInScope(ig, f) {
 			continue
 		}
 		used[i] = true
@@ -247,6 +286,11 @@ func decide(f *vulndb.Finding, p *Policy, b *Baseline, now time.Time, used, expi
 		passBy = "unreachable: ignore"
 	case unreachable && p.Unreachable == valWarn:
 		passBy = "vulnerable symbols not linked, unreachable: warn"
+	case d.VEXState != "":
+		passBy = "VEX " + d.VEXState
+		if d.VEXJustification != "" {
+			passBy += ": " + d.VEXJustification
+		}
 	case d.Ignored:
 		passBy = "ignored until " + d.IgnoreExpires.Format(time.DateOnly)
 	case d.InBaseline:
@@ -272,7 +316,7 @@ func decide(f *vulndb.Finding, p *Policy, b *Baseline, now time.Time, used, expi
 	case d.Blocking && !d.Highlight:
 		why := d.Why[0]
 		if d.IgnoreExpired {
-			why += ", ignore expired on " + expiredDate(p, f, now)
+			why += ", ignore expired on " + expiredDate(p, f, now, sc)
 		}
 		if len(refused) > 0 {
 			why += ", ignore " + strings.Join(refused, ", ") + " refused"
@@ -312,10 +356,10 @@ func lineKey(f *vulndb.Finding) string {
 	return fmt.Sprintf("%d|%s|%s", osv.SeverityRank(f.Severity), f.ID, pkgLabel(f.Package))
 }
 
-func expiredDate(p *Policy, f *vulndb.Finding, now time.Time) string {
+func expiredDate(p *Policy, f *vulndb.Finding, now time.Time, sc *scanned) string {
 	var dates []string
 	for _, ig := range p.Ignores {
-		if ignoreMatches(ig, f) && ignoreExpired(ig, now) {
+		if ignoreMatches(ig, f) && sc.findingInScope(ig, f) && ignoreExpired(ig, now) {
 			dates = append(dates, ig.Expires.Format(time.DateOnly))
 		}
 	}

@@ -243,7 +243,7 @@ func TestReasonsDefault(t *testing.T) {
 		"GHSA-35jh-r3h4-6jhm in npm lodash@4.17.15 (function.zip): high at or above fail-on high",
 		"GHSA-p6mc-m468-83gw in npm lodash@4.17.15 (function.zip): high at or above fail-on high",
 		"GHSA-8c25-f3mj-v6h8 in npm sequelize@6.19.0 (function.zip): medium at or above orm threshold medium",
-		"ignore GHSA-xxxx-xxxx-xxxx (.fnguard.yaml:8) matches no finding: remove it",
+		"ignore GHSA-xxxx-xxxx-xxxx (.fnguard.yaml:8) matches no finding in this scan: remove it",
 		"GO-2022-1059 in Go golang.org/x/text@0.3.7 (function.zip): not blocking (unscored, vulnerable symbols not linked, unreachable: warn)",
 	}
 	if !reflect.DeepEqual(allLines(v), want) {
@@ -358,7 +358,7 @@ func TestIgnores(t *testing.T) {
 		v := Evaluate(resE, policyWith(func(p *Policy) {
 			p.Ignores = []Ignore{{ID: "GHSA-0000-0000-0000", Reason: "r", Expires: exp, Line: 2}}
 		}), nil, now)
-		want := []string{"ignore GHSA-0000-0000-0000 (line 2) matches no finding: remove it"}
+		want := []string{"ignore GHSA-0000-0000-0000 (line 2) matches no finding in this scan: remove it"}
 		if !v.Pass || len(v.StaleIgnores) != 1 || !reflect.DeepEqual(allLines(v), want) {
 			t.Fatalf("pass %v stale %+v reasons %q", v.Pass, v.StaleIgnores, allLines(v))
 		}

@@ -7,9 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fnguard/fnguard/internal/identity"
 	"github.com/fnguard/fnguard/lockfiles"
 	"github.com/fnguard/fnguard/lockfiles/categories"
-	"github.com/fnguard/fnguard/sbom"
 	"github.com/fnguard/fnguard/vulndb"
 	"github.com/fnguard/fnguard/vulndb/osv"
 )
@@ -58,7 +58,7 @@ func ecoRecords(t testing.TB, eco string) []*osv.Record {
 func pkg(eco, name, version string) *lockfiles.Package {
 	p := &lockfiles.Package{Ecosystem: eco, Name: name, Version: version, Artifact: "function.zip",
 		Categories: categories.Lookup(eco, name)}
-	p.PURL = sbom.BOMRef(p)
+	p.PURL = identity.Of(eco, name, version, "").PURL
 	return p
 }
 

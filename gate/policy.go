@@ -49,7 +49,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -109,6 +111,64 @@ func FindPolicy(dir string) string {
 	return ""
 }
 
+// RepoRoot is the nearest folder at or above dir holding .git (a folder, or
+// a file in worktrees and submodules); "" outside a repository.
+func RepoRoot(dir string) string {
+	dir = filepath.Clean(dir)
+	for {
+		if _, err := os.Stat(filepath.Join(dir, ".git")); err == nil {
+			return dir
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return ""
+		}
+		dir = parent
+	}
+}
+
+// DiscoverPolicy looks for the policy from dir up to the repository root
+// (the folder holding .git), nearest first, so a policy at the root of a
+// monorepo governs a scan run from any service folder. Outside a
+// repository only dir itself is searched: fnguard never picks up a policy
+// from an unrelated parent such as the home folder. It returns the file
+// ("" for none) and the repository root ("" outside one).
+func DiscoverPolicy(dir string) (file, root string) {
+	dir = filepath.Clean(dir)
+	root = RepoRoot(dir)
+	if root == "" {
+		return FindPolicy(dir), ""
+	}
+	for d := dir; ; d = filepath.Dir(d) {
+		if f := FindPolicy(d); f != "" {
+			return f, root
+		}
+		if d == root || filepath.Dir(d) == d {
+			return "", root
+		}
+	}
+}
+
+// DisplayPath is how reports name a file: relative to the repository root
+// when it lies inside it, else relative to wd when inside that, else as
+// given. Reports are committed and diffed, and an absolute path names one
+// machine.
+func DisplayPath(p, wd, root string) string {
+	abs := p
+	if !filepath.IsAbs(abs) && wd != "" {
+		abs = filepath.Join(wd, p)
+	}
+	for _, base := range []string{root, wd} {
+		if base == "" {
+			continue
+		}
+		if rel, err := filepath.Rel(base, abs); err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+			return filepath.ToSlash(rel)
+		}
+	}
+	return p
+}
+
 // Flags are the command-line overrides; nil fields were not given.
 type Flags struct {
 	FailOn      *string
@@ -154,18 +214,34 @@ func oneOf(v string, allowed []string) (string, bool) {
 }
 
 // LoadPolicy reads a policy file over the defaults. now bounds ignore
-// expiry dates.
+// expiry dates: it is injected (cmd/fnguard honours SOURCE_DATE_EPOCH) so
+// the same policy reads the same way on every day a test runs.
 func LoadPolicy(path string, now time.Time) (*Policy, error) {
+	return LoadPolicyAs(path, path, now)
+}
+
+// LoadPolicyAs is LoadPolicy naming the file as name in errors and in
+// Policy.Source (see DisplayPath).
+func LoadPolicyAs(path, name string, now time.Time) (*Policy, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("policy: %w", err)
+		return nil, fmt.Errorf("policy: %s: %w", name, unwrapPath(err))
 	}
-	p, err := parsePolicy(data, path, now)
+	p, err := parsePolicy(data, name, now)
 	if err != nil {
 		return nil, err
 	}
-	p.Source = path
+	p.Source = name
 	return p, nil
+}
+
+// unwrapPath drops the path an *fs.PathError repeats.
+func unwrapPath(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
 }
 
 // policyError is "FILE:LINE: message".
@@ -445,8 +521,18 @@ func (pp *policyParser) ignore(i int, n *yaml.Node) (Ignore, error) {
 				return ig, pp.errf(v, "ignores[%d]: package %q: %v", i, s, err)
 			}
 			ig.Package = s
+		case "artifact":
+			if _, err := path.Match(filepath.ToSlash(s), ""); err != nil || s == "" {
+				return ig, pp.errf(v, "ignores[%d]: artifact %q: want a path or glob (dist/*.zip)", i, s)
+			}
+			ig.Artifact = s
+		case "function":
+			if s == "" {
+				return ig, pp.errf(v, "ignores[%d]: function is empty: want a function's name or logical id", i)
+			}
+			ig.Function = s
 		default:
-			return ig, pp.errf(k, "ignores[%d]: unknown key %q (known: id, reason, expires, package)", i, k.Value)
+			return ig, pp.errf(k, "ignores[%d]: unknown key %q (known: id, reason, expires, package, artifact, function)", i, k.Value)
 		}
 	}
 	for _, req := range []string{"id", "reason", "expires"} {

@@ -33,6 +33,10 @@ type Verdict struct {
 	// and so count again.
 	StaleIgnores   []Ignore
 	ExpiredIgnores []Ignore
+	// OutOfScopeIgnores matched nothing because what they are scoped to
+	// (an artifact, a function, a package) was not in this scan: a shared
+	// policy serves other functions too, so they are not stale.
+	OutOfScopeIgnores []Ignore
 	// Policy is the policy the verdict was reached under (after flags).
 	Policy *Policy
 }
@@ -50,6 +54,13 @@ type Decision struct {
 	IgnoreExpires time.Time
 	// IgnoreExpired is set when an ignore matched but has expired.
 	IgnoreExpired bool
+	// VEXState is set when a --vex statement says the package is not
+	// affected ("not_affected", "false_positive"), with its justification,
+	// detail and file. The finding is let through unless malicious.
+	VEXState         string
+	VEXJustification string
+	VEXDetail        string
+	VEXSource        string
 	// InBaseline is set when --baseline lists this finding.
 	InBaseline bool
 	// Highlight marks an SQL-injection (CWE-89) advisory in an ORM or
@@ -67,6 +78,13 @@ type Ignore struct {
 	// Package scopes the ignore to a package name ("ecosystem/name" or a
 	// bare name) or a purl; empty means every package.
 	Package string `yaml:"package,omitempty"`
+	// Artifact scopes it to artifacts whose path is this path or matches
+	// this glob (path.Match, "/" separated, also tried on the path's
+	// trailing elements: "dist/*.zip" matches "/ci/work/dist/orders.zip").
+	Artifact string `yaml:"artifact,omitempty"`
+	// Function scopes it to the artifacts of the function of this name or
+	// logical id (from an application definition).
+	Function string `yaml:"function,omitempty"`
 	// Line is where the ignore stands in the policy file, for messages.
 	Line int `yaml:"-"`
 }
@@ -89,8 +107,18 @@ type Policy struct {
 	// (default orm: medium, db-driver: medium).
 	Categories map[string]string
 	Ignores    []Ignore
-	// Source is the file the policy came from, "" for defaults only.
+	// Source is the file the policy came from as reports show it (relative
+	// to the repository when it is inside one), "" for defaults only.
 	Source string
+}
+
+// Label names the policy in force for reports: its file, or "built-in
+// defaults".
+func (p *Policy) Label() string {
+	if p == nil || p.Source == "" {
+		return "built-in defaults"
+	}
+	return p.Source
 }
 
 // Baseline is the set of findings an earlier report knew about.

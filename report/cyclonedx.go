@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -59,7 +60,7 @@ func buildCycloneDX(m *model, opts Options) (*cdx.BOM, error) {
 	groups := map[key][]item{}
 	var order []key
 	for _, it := range m.items {
-		k := key{it.f.ID, sbom.BOMRef(it.f.Package)}
+		k := key{it.f.ID, bomRef(it.f.Package)}
 		if _, ok := groups[k]; !ok {
 			order = append(order, k)
 		}
@@ -140,6 +141,25 @@ func cdxVulnerability(its []item, ref string, verdict bool) cdx.Vulnerability {
 //   - anything else (plain matches, expired ignores, baseline): no
 //     analysis, which CycloneDX reads as not yet analysed.
 func cdxAnalysis(its []item) *cdx.VulnerabilityAnalysis {
+	// A --vex statement the whole entry shares is carried over as it was
+	// made, so fnguard's output round-trips as --vex input.
+	if d := its[0].d; d.VEXState != "" && !its[0].f.Malicious {
+		same := true
+		for _, it := range its[1:] {
+			same = same && it.d.VEXState == d.VEXState && it.d.VEXJustification == d.VEXJustification
+		}
+		if same {
+			a := &cdx.VulnerabilityAnalysis{State: cdx.ImpactAnalysisState(d.VEXState), Detail: d.VEXDetail}
+			if j := cdx.ImpactAnalysisJustification(d.VEXJustification); slices.Contains(cdxJustifications, j) {
+				a.Justification = j
+			} else if d.VEXJustification != "" {
+				// An OpenVEX justification has no CycloneDX counterpart
+				// of the same name: kept in the detail.
+				a.Detail = strings.TrimSpace("Justification: " + d.VEXJustification + ". " + d.VEXDetail)
+			}
+			return a
+		}
+	}
 	allUnreachable, allIgnored, anyReachable := true, true, false
 	for _, it := range its {
 		allUnreachable = allUnreachable && unreachable(it.f)
@@ -178,6 +198,11 @@ func cdxAnalysis(its []item) *cdx.VulnerabilityAnalysis {
 	}
 	return nil
 }
+
+// cdxJustifications are CycloneDX's impact analysis justifications.
+var cdxJustifications = []cdx.ImpactAnalysisJustification{cdx.IAJCodeNotPresent, cdx.IAJCodeNotReachable,
+	cdx.IAJRequiresConfiguration, cdx.IAJRequiresDependency, cdx.IAJRequiresEnvironment, cdx.IAJProtectedByCompiler,
+	cdx.IAJProtectedAtRuntime, cdx.IAJProtectedAtPerimeter, cdx.IAJProtectedByMitigatingControl}
 
 func cdxProperties(its []item, verdict bool) []cdx.Property {
 	var ps []cdx.Property

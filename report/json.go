@@ -1,14 +1,16 @@
 package report
 
 import (
+	"bufio"
+	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"strings"
 	"time"
 
 	"github.com/fnguard/fnguard/gate"
 	"github.com/fnguard/fnguard/lockfiles"
-	"github.com/fnguard/fnguard/sbom"
 )
 
 // JSONSchemaVersion is the version of the JSON report contract. It changes
@@ -117,8 +119,19 @@ type JSONFinding struct {
 	IgnoreExpires  *string        `json:"ignore_expires"`
 	IgnoreExpired  bool           `json:"ignore_expired"`
 	InBaseline     bool           `json:"in_baseline"`
-	Threshold      string         `json:"threshold"`
-	Why            []string       `json:"why"`
+	// VEX is the --vex statement that lets the finding through; null when
+	// none applies.
+	VEX       *JSONVEX `json:"vex"`
+	Threshold string   `json:"threshold"`
+	Why       []string `json:"why"`
+}
+
+// JSONVEX is a VEX statement that applied to a finding.
+type JSONVEX struct {
+	State         string `json:"state"`
+	Justification string `json:"justification"`
+	Detail        string `json:"detail"`
+	Source        string `json:"source"`
 }
 
 // JSONUnchecked is a package whose version could not be compared.
@@ -164,16 +177,21 @@ type JSONVerdict struct {
 	UncheckedBlocking bool         `json:"unchecked_blocking"`
 	StaleIgnores      []JSONIgnore `json:"stale_ignores"`
 	ExpiredIgnores    []JSONIgnore `json:"expired_ignores"`
+	// OutOfScopeIgnores are scoped to artifacts, functions or packages this
+	// scan did not include: meant for other scans of a shared policy.
+	OutOfScopeIgnores []JSONIgnore `json:"out_of_scope_ignores"`
 	Policy            *JSONPolicy  `json:"policy"`
 }
 
 // JSONIgnore is one ignore entry of the policy.
 type JSONIgnore struct {
-	ID      string  `json:"id"`
-	Package string  `json:"package"`
-	Reason  string  `json:"reason"`
-	Expires *string `json:"expires"`
-	Line    int     `json:"line"`
+	ID       string  `json:"id"`
+	Package  string  `json:"package"`
+	Artifact string  `json:"artifact,omitempty"`
+	Function string  `json:"function,omitempty"`
+	Reason   string  `json:"reason"`
+	Expires  *string `json:"expires"`
+	Line     int     `json:"line"`
 }
 
 // JSONPolicy is the policy the verdict was reached under.
@@ -187,13 +205,91 @@ type JSONPolicy struct {
 	Categories  map[string]string `json:"categories"`
 }
 
+// writeJSON streams the report: the document is written member by member
+// and the large arrays element by element, so a scan of thousands of
+// findings never holds the whole indented text in memory. The bytes are
+// those json.Encoder with a two-space indent would write.
 func writeJSON(w io.Writer, m *model, opts Options) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	// Summaries and reasons quote code ("<script>", "&&"); escaping them
-	// would only make the file harder to read.
+	bw := bufio.NewWriterSize(w, 64<<10)
+	r := buildJSON(m, opts)
+	fields := []struct {
+		name string
+		v    any
+		list func(func(any) error) error // nil: v is written whole
+	}{
+		{"schema_version", r.SchemaVersion, nil},
+		{"tool", r.Tool, nil},
+		{"generated_at", r.GeneratedAt, nil},
+		{"summary", r.Summary, nil},
+		{"artifacts", nil, eachOf(r.Artifacts)},
+		{"findings", nil, eachOf(r.Findings)},
+		{"unchecked", nil, eachOf(r.Unchecked)},
+		{"remediation", nil, eachOf(r.Remediation)},
+		{"warnings", nil, eachOf(r.Warnings)},
+		{"database", r.Database, nil},
+		{"verdict", r.Verdict, nil},
+	}
+	bw.WriteString("{\n")
+	for i, f := range fields {
+		fmt.Fprintf(bw, "  %q: ", f.name)
+		if f.list == nil {
+			if err := writeIndented(bw, f.v, "  "); err != nil {
+				return err
+			}
+		} else {
+			n := 0
+			err := f.list(func(e any) error {
+				if n == 0 {
+					bw.WriteString("[\n    ")
+				} else {
+					bw.WriteString(",\n    ")
+				}
+				n++
+				return writeIndented(bw, e, "    ")
+			})
+			if err != nil {
+				return err
+			}
+			if n == 0 {
+				bw.WriteString("[]")
+			} else {
+				bw.WriteString("\n  ]")
+			}
+		}
+		if i < len(fields)-1 {
+			bw.WriteString(",")
+		}
+		bw.WriteString("\n")
+	}
+	bw.WriteString("}\n")
+	return bw.Flush()
+}
+
+// eachOf walks a slice element by element.
+func eachOf[T any](s []T) func(func(any) error) error {
+	return func(yield func(any) error) error {
+		for i := range s {
+			if err := yield(&s[i]); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+}
+
+// writeIndented writes one value as json.Encoder would at this depth.
+// Summaries and reasons quote code ("<script>", "&&"); escaping them would
+// only make the file harder to read.
+func writeIndented(w io.Writer, v any, prefix string) error {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
-	return enc.Encode(buildJSON(m, opts))
+	enc.SetIndent(prefix, "  ")
+	if err := enc.Encode(v); err != nil {
+		return err
+	}
+	_, err := w.Write(bytes.TrimSuffix(buf.Bytes(), []byte("\n")))
+	return err
 }
 
 func buildJSON(m *model, opts Options) *JSONReport {
@@ -243,7 +339,7 @@ func buildJSON(m *model, opts Options) *JSONReport {
 			Reachable: f.Reachable, ReachableLevel: f.ReachLevel, ReachableWhy: f.ReachReason,
 			Blocking: d.Blocking, Highlight: d.Highlight,
 			Ignored: d.Ignored, IgnoreReason: d.IgnoreReason, IgnoreExpires: dateOrNil(d.IgnoreExpires),
-			IgnoreExpired: d.IgnoreExpired, InBaseline: d.InBaseline, Threshold: d.Threshold, Why: strs(d.Why),
+			IgnoreExpired: d.IgnoreExpired, InBaseline: d.InBaseline, VEX: jsonVEX(d), Threshold: d.Threshold, Why: strs(d.Why),
 		}
 		r.Findings = append(r.Findings, jf)
 	}
@@ -270,9 +366,10 @@ func buildJSON(m *model, opts Options) *JSONReport {
 	}
 	if v := m.v; v != nil {
 		jv := &JSONVerdict{Pass: v.Pass, Reasons: strs(v.Reasons), Notes: strs(v.Notes), UncheckedBlocking: v.UncheckedBlocking,
-			StaleIgnores: jsonIgnores(v.StaleIgnores), ExpiredIgnores: jsonIgnores(v.ExpiredIgnores)}
+			StaleIgnores: jsonIgnores(v.StaleIgnores), ExpiredIgnores: jsonIgnores(v.ExpiredIgnores),
+			OutOfScopeIgnores: jsonIgnores(v.OutOfScopeIgnores)}
 		if p := v.Policy; p != nil {
-			jv.Policy = &JSONPolicy{Source: p.Source, FailOn: p.FailOn, Unscored: p.Unscored, Unchecked: p.Unchecked,
+			jv.Policy = &JSONPolicy{Source: p.Label(), FailOn: p.FailOn, Unscored: p.Unscored, Unchecked: p.Unchecked,
 				Unreachable: p.Unreachable, MaxDBAge: p.MaxDBAge.String(), Categories: map[string]string{}}
 			for k, c := range p.Categories {
 				jv.Policy.Categories[k] = c
@@ -283,10 +380,17 @@ func buildJSON(m *model, opts Options) *JSONReport {
 	return r
 }
 
+func jsonVEX(d *gate.Decision) *JSONVEX {
+	if d.VEXState == "" {
+		return nil
+	}
+	return &JSONVEX{State: d.VEXState, Justification: d.VEXJustification, Detail: d.VEXDetail, Source: d.VEXSource}
+}
+
 func jsonIgnores(ig []gate.Ignore) []JSONIgnore {
 	out := []JSONIgnore{}
 	for _, i := range ig {
-		out = append(out, JSONIgnore{ID: i.ID, Package: i.Package, Reason: i.Reason, Expires: dateOrNil(i.Expires), Line: i.Line})
+		out = append(out, JSONIgnore{ID: i.ID, Package: i.Package, Artifact: i.Artifact, Function: i.Function, Reason: i.Reason, Expires: dateOrNil(i.Expires), Line: i.Line})
 	}
 	return out
 }
@@ -306,7 +410,7 @@ func purlOf(p *lockfiles.Package) string {
 	if p.PURL != "" {
 		return p.PURL
 	}
-	if ref := sbom.BOMRef(p); strings.HasPrefix(ref, "pkg:") {
+	if ref := bomRef(p); strings.HasPrefix(ref, "pkg:") {
 		return ref
 	}
 	return ""

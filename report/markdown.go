@@ -143,9 +143,13 @@ func mdHead(m *model) string {
 	for _, a := range m.arts {
 		npkg += len(a.Packages)
 	}
-	fmt.Fprintf(&b, "\n%s in %s scanned: %s, %s blocking, %s.\n\n",
+	fmt.Fprintf(&b, "\n%s in %s scanned: %s, %s blocking, %s.",
 		plural(npkg, "package", "packages"), plural(len(m.arts), "artifact", "artifacts"),
 		plural(len(m.items), "finding", "findings"), fmt.Sprint(m.blocked), plural(len(m.unc), "unchecked package", "unchecked packages"))
+	if m.v != nil {
+		fmt.Fprintf(&b, " Policy: %s.", mdText(m.v.Policy.Label()))
+	}
+	b.WriteString("\n\n")
 	b.WriteString("| critical | high | medium | low | unscored |\n|---:|---:|---:|---:|---:|\n")
 	fmt.Fprintf(&b, "| %d | %d | %d | %d | %d |\n", m.counts[severities[0]], m.counts[severities[1]], m.counts[severities[2]], m.counts[severities[3]], m.counts[severities[4]])
 	return b.String()
@@ -218,6 +222,9 @@ func mdStatus(it item) string {
 	}
 	if unreachable(f) {
 		parts = append(parts, "unreachable")
+	}
+	if d.VEXState != "" {
+		parts = append(parts, vexLabel(d))
 	}
 	if len(parts) == 0 {
 		parts = append(parts, d.Why...)

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/fnguard/fnguard/gate"
+	"github.com/fnguard/fnguard/internal/identity"
 	"github.com/fnguard/fnguard/lockfiles"
 	"github.com/fnguard/fnguard/vulndb"
 	"github.com/fnguard/fnguard/vulndb/osv"
@@ -61,6 +62,11 @@ func Write(w io.Writer, format string, res *vulndb.Result, v *gate.Verdict, opts
 	m, err := newModel(res, v)
 	if err != nil {
 		return err
+	}
+	if format == FormatJSON {
+		// Streamed: the model is built and checked above, so what can fail
+		// from here is only the writer.
+		return writeJSON(w, m, opts)
 	}
 	var b strings.Builder
 	switch format {
@@ -230,6 +236,21 @@ func pkgLabel(p *lockfiles.Package) string {
 		return p.Name
 	}
 	return p.Name + "@" + p.Version
+}
+
+// vexLabel is how a VEX statement shows: "VEX not_affected
+// (code_not_reachable)".
+func vexLabel(d *gate.Decision) string {
+	s := "VEX " + d.VEXState
+	if d.VEXJustification != "" {
+		s += " (" + d.VEXJustification + ")"
+	}
+	return s
+}
+
+// bomRef is p's bom-ref, the same the SBOM gives its component.
+func bomRef(p *lockfiles.Package) string {
+	return identity.Of(p.Ecosystem, p.Name, p.Version, p.PURL).BOMRef
 }
 
 // osvURL is the advisory's page on osv.dev, which resolves every ID fnguard

@@ -229,7 +229,7 @@ func TestJSONContract(t *testing.T) {
 	if err := json.Unmarshal(data, &raw); err != nil {
 		t.Fatal(err)
 	}
-	nullable := map[string]bool{"reachable": true, "ignore_expires": true, "upgrade_to": true, "component": true, "updated": true, "expires": true, "verdict": true, "policy": true}
+	nullable := map[string]bool{"reachable": true, "ignore_expires": true, "upgrade_to": true, "component": true, "updated": true, "expires": true, "verdict": true, "policy": true, "vex": true}
 	var walk func(path string, v any)
 	walk = func(path string, v any) {
 		switch x := v.(type) {
@@ -620,5 +620,136 @@ func TestCycloneDXContent(t *testing.T) {
 	}
 	if bom.Metadata == nil || bom.Metadata.Timestamp != testNow.Format(time.RFC3339) {
 		t.Errorf("metadata timestamp is not Options.Now")
+	}
+}
+
+// TestJSONStreamedEqualsEncoder: the streamed JSON report is byte for byte
+// what encoding/json writes for the whole document (issue 13: large scans
+// are streamed, not indented whole in memory).
+func TestJSONStreamedEqualsEncoder(t *testing.T) {
+	for _, name := range []string{"empty", "full"} {
+		t.Run(name, func(t *testing.T) {
+			res, v := streamFixture(t, name == "full")
+			m, err := newModel(res, v)
+			if err != nil {
+				t.Fatal(err)
+			}
+			opts := Options{ToolVersion: "0.9.0-test", Now: time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)}
+			var want bytes.Buffer
+			enc := json.NewEncoder(&want)
+			enc.SetIndent("", "  ")
+			enc.SetEscapeHTML(false)
+			if err := enc.Encode(buildJSON(m, opts)); err != nil {
+				t.Fatal(err)
+			}
+			var got bytes.Buffer
+			if err := Write(&got, FormatJSON, res, v, opts); err != nil {
+				t.Fatal(err)
+			}
+			if got.String() != want.String() {
+				t.Fatalf("streamed JSON differs:\n%s\n--- want ---\n%s", got.String(), want.String())
+			}
+		})
+	}
+}
+
+func streamFixture(t *testing.T, full bool) (*vulndb.Result, *gate.Verdict) {
+	if !full {
+		return &vulndb.Result{Inventory: &lockfiles.Inventory{Artifacts: []*lockfiles.Artifact{{Path: "package-lock.json", Kind: lockfiles.KindLockfile}}}}, &gate.Verdict{Pass: true}
+	}
+	res := fixtureResult(t)
+	return res, fixtureVerdict(t, res)
+}
+
+// TestVEXRoundTrip: fnguard's own CycloneDX output read back with --vex
+// lets through exactly the findings it called not_affected, with the same
+// justification, and writing again states the same analysis.
+func TestVEXRoundTrip(t *testing.T) {
+	res := fixtureResult(t)
+	v := fixtureVerdict(t, res)
+	var first bytes.Buffer
+	if err := Write(&first, FormatCycloneDX, res, v, testOptions()); err != nil {
+		t.Fatal(err)
+	}
+	st, err := gate.ParseVEX(first.Bytes(), "vex.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(st) == 0 {
+		t.Fatal("the fixture's output states nothing not_affected: the round trip would pass vacuously")
+	}
+	path := filepath.Join(t.TempDir(), "vex.json")
+	if err := os.WriteFile(path, first.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	vex, err := gate.LoadVEX(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v2 := gate.EvaluateWith(res, gate.Input{Policy: v.Policy, Now: testNow, VEX: vex})
+	through := 0
+	for i, f := range res.Findings {
+		d := v2.Decisions[i]
+		if unreachable(f) != (d.VEXState == "not_affected") {
+			t.Errorf("%s %s: unreachable %v but VEX state %q", f.ID, f.Package.Name, unreachable(f), d.VEXState)
+		}
+		if d.VEXState != "" {
+			through++
+			if d.VEXJustification != "code_not_reachable" || d.Blocking {
+				t.Errorf("%s: justification %q blocking %v", f.ID, d.VEXJustification, d.Blocking)
+			}
+		}
+	}
+	if through == 0 {
+		t.Fatal("no finding let through by the round-tripped VEX")
+	}
+	var second bytes.Buffer
+	if err := Write(&second, FormatCycloneDX, res, v2, testOptions()); err != nil {
+		t.Fatal(err)
+	}
+	st2, err := gate.ParseVEX(second.Bytes(), "vex.json")
+	if err != nil || len(st2) != len(st) {
+		t.Fatalf("second round: %d statements (%v), first %d", len(st2), err, len(st))
+	}
+	for i := range st {
+		if st[i].PURL != st2[i].PURL || st[i].Justification != st2[i].Justification || st[i].State != st2[i].State {
+			t.Errorf("statement %d changed: %+v -> %+v", i, st[i], st2[i])
+		}
+	}
+	var table bytes.Buffer
+	if err := Write(&table, FormatTable, res, v2, testOptions()); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(table.String(), "VEX not_affected (code_not_reachable)") {
+		t.Errorf("table does not show the VEX statement:\n%s", table.String())
+	}
+}
+
+// TestSARIFNoDefaults: the SARIF holds only what is set, none of the
+// schema's defaults (-1 indexes, empty arrays, "kind": "fail"), yet still
+// the results array GitHub requires, even when empty.
+func TestSARIFNoDefaults(t *testing.T) {
+	res := fixtureResult(t)
+	for _, c := range []struct {
+		name string
+		res  *vulndb.Result
+		v    *gate.Verdict
+	}{{"full", res, fixtureVerdict(t, res)}, {"empty", &vulndb.Result{Inventory: &lockfiles.Inventory{}}, nil}} {
+		var buf bytes.Buffer
+		if err := Write(&buf, FormatSARIF, c.res, c.v, testOptions()); err != nil {
+			t.Fatal(err)
+		}
+		out := buf.String()
+		for _, bad := range []string{": -1", ": []", ": {}", `"kind": "fail"`, `"language": "en-US"`, `"newlineSequences"`} {
+			if strings.Contains(strings.ReplaceAll(out, `"results": []`, ""), bad) {
+				t.Errorf("%s: SARIF contains %s", c.name, bad)
+			}
+		}
+		if !strings.Contains(out, `"results": [`) {
+			t.Errorf("%s: SARIF has no results array", c.name)
+		}
+		if err := sarifValid(t, buf.Bytes()); err != nil {
+			t.Errorf("%s: %v", c.name, err)
+		}
 	}
 }

@@ -3,7 +3,6 @@ package report
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/url"
@@ -16,7 +15,6 @@ import (
 	"github.com/owenrumney/go-sarif/v3/pkg/report/v210/sarif"
 
 	"github.com/fnguard/fnguard/lockfiles"
-	"github.com/fnguard/fnguard/sbom"
 	"github.com/fnguard/fnguard/vulndb"
 	"github.com/fnguard/fnguard/vulndb/osv"
 )
@@ -55,11 +53,9 @@ var securitySeverityFor = map[string]string{
 func writeSARIF(w io.Writer, m *model, opts Options) error {
 	log := buildSARIF(m, opts)
 	// Encoded here rather than with log.PrettyWrite, which would escape
-	// <, > and & in every string and end without a newline.
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	return enc.Encode(log)
+	// <, > and & in every string, end without a newline and keep every
+	// schema default (see sarifprune.go).
+	return writePrunedJSON(w, log)
 }
 
 func buildSARIF(m *model, opts Options) *sarif.Report {
@@ -111,6 +107,7 @@ func buildSARIF(m *model, opts Options) *sarif.Report {
 		}
 		run.WithProperties(sarif.NewPropertyBag().
 			Add("fnguard/verdict", verdict).
+			Add("fnguard/policy", v.Policy.Label()).
 			Add("fnguard/reasons", strs(v.Reasons)).
 			Add("fnguard/notes", strs(v.Notes)))
 	}
@@ -262,6 +259,13 @@ func sarifResultFor(it item, rule int, kind string) *sarif.Result {
 		}
 		r.AddSuppression(sarif.NewSuppression().WithKind("external").WithStatus("accepted").WithJustification(just))
 	}
+	if d.VEXState != "" {
+		just := vexLabel(d)
+		if d.VEXDetail != "" {
+			just += ": " + d.VEXDetail
+		}
+		r.AddSuppression(sarif.NewSuppression().WithKind("external").WithStatus("accepted").WithJustification(just + " (" + d.VEXSource + ")"))
+	}
 	props := sarif.NewPropertyBag().
 		Add("package", pkgRef(p)).
 		Add("severity", severityOf(f)).
@@ -286,7 +290,7 @@ func sarifResultFor(it item, rule int, kind string) *sarif.Result {
 // package in a function and in its layer is two alerts that are fixed
 // separately; one fingerprint would let code scanning merge them.
 func fingerprint(id string, p *lockfiles.Package) string {
-	sum := sha256.Sum256([]byte(id + "|" + sbom.BOMRef(p) + "|" + p.Artifact))
+	sum := sha256.Sum256([]byte(id + "|" + bomRef(p) + "|" + p.Artifact))
 	return hex.EncodeToString(sum[:16])
 }
 

@@ -94,6 +94,9 @@ func writeTable(w io.Writer, m *model, opts Options) error {
 		}
 		fmt.Fprintln(w, strings.TrimSpace(line))
 	}
+	if m.v != nil {
+		fmt.Fprintln(w, "policy "+m.v.Policy.Label())
+	}
 
 	for i := range m.byArt {
 		its := m.byArt[i]
@@ -243,6 +246,9 @@ func marks(it item) cell {
 	}
 	if unreachable(f) {
 		ms = append(ms, "unreachable")
+	}
+	if d.VEXState != "" {
+		ms = append(ms, vexLabel(d))
 	}
 	if color == "" && len(ms) > 0 {
 		color = ansiDim

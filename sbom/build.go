@@ -38,9 +38,9 @@ import (
 
 	cdx "github.com/CycloneDX/cyclonedx-go"
 	"github.com/google/uuid"
-	packageurl "github.com/package-url/packageurl-go"
 
 	"github.com/fnguard/fnguard/internal/ecosystem"
+	"github.com/fnguard/fnguard/internal/identity"
 	"github.com/fnguard/fnguard/lockfiles"
 )
 
@@ -59,7 +59,7 @@ const (
 const (
 	artifactRefPrefix = "fnguard:artifact:"
 	rootRef           = "fnguard:root"
-	fallbackRefPrefix = "fnguard:pkg:"
+	fallbackRefPrefix = identity.FallbackRefPrefix
 )
 
 // serialNamespace scopes reproducible serial numbers to fnguard, so equal
@@ -71,6 +71,9 @@ type Options struct {
 	// Name overrides metadata.component's name. Default: the first
 	// artifact's Component name, else its file base name without ".zip".
 	Name string
+	// Version is metadata.component's version, for the application Name
+	// names; "" keeps the artifact's own (a lockfile's root version).
+	Version string
 	// ToolVersion is fnguard's version, written in metadata.tools.
 	ToolVersion string
 	// Timestamp is metadata.timestamp; zero means now.
@@ -80,76 +83,24 @@ type Options struct {
 	Reproducible bool
 }
 
-// BOMRef is the bom-ref Build gives the component of pkg. Callers adding
-// vulnerabilities use it for affects[].ref.
+// wallClock dates an SBOM built without a Timestamp; tests replace it so
+// none reads the real date.
+var wallClock = time.Now
+
+// BOMRef is the bom-ref Build gives the component of pkg (its identity,
+// see internal/identity). Callers adding vulnerabilities use it for
+// affects[].ref.
 func BOMRef(pkg *lockfiles.Package) string {
-	if k, ok := purlKey(pkg.PURL); ok {
-		return k
-	}
-	if k, ok := purlKey(derivePURL(pkg)); ok {
-		return k
-	}
-	return fallbackRefPrefix + pkg.Ecosystem + "/" + pkg.Name + "@" + pkg.Version
+	return identity.Of(pkg.Ecosystem, pkg.Name, pkg.Version, pkg.PURL).BOMRef
 }
 
-// purlKey is the form under which purls are compared: parsed, normalised,
-// without qualifiers or subpath (they describe a file, not the package).
-func purlKey(s string) (string, bool) {
-	if s == "" {
-		return "", false
-	}
-	p, err := packageurl.FromString(s)
-	if err != nil || p.Name == "" {
-		return "", false
-	}
-	p.Qualifiers = nil
-	p.Subpath = ""
-	return p.ToString(), true
-}
+func purlKey(s string) (string, bool) { return identity.PURLKey(s) }
 
-// derivePURL builds a purl from ecosystem, name and version for packages
-// that came without one.
 func derivePURL(pkg *lockfiles.Package) string {
-	t := ecosystem.PURLType(pkg.Ecosystem)
-	if t == "" || pkg.Name == "" {
-		return ""
-	}
-	ns, name := splitNative(ecosystem.Canonical(pkg.Ecosystem), pkg.Name)
-	if ecosystem.Base(pkg.Ecosystem) == ecosystem.Go {
-		ns, name = "", pkg.Name
-		if i := strings.LastIndexByte(pkg.Name, '/'); i >= 0 {
-			ns, name = pkg.Name[:i], pkg.Name[i+1:]
-		}
-	}
-	if name == "" {
-		return ""
-	}
-	// Through purlKey for the type's normal form (PyPI lower case, ...).
-	k, _ := purlKey(packageurl.NewPackageURL(t, ns, name, pkg.Version, nil, "").ToString())
-	return k
+	return identity.DerivePURL(pkg.Ecosystem, pkg.Name, pkg.Version)
 }
 
-// splitNative splits an ecosystem-native name into CycloneDX group and name:
-// Maven "g:a", npm "@scope/name", Composer "vendor/name".
-func splitNative(eco, native string) (group, name string) {
-	switch eco {
-	case ecosystem.Maven:
-		if g, a, ok := strings.Cut(native, ":"); ok {
-			return g, a
-		}
-	case ecosystem.NPM:
-		if strings.HasPrefix(native, "@") {
-			if g, n, ok := strings.Cut(native, "/"); ok {
-				return g, n
-			}
-		}
-	case ecosystem.Packagist:
-		if g, n, ok := strings.Cut(native, "/"); ok {
-			return g, n
-		}
-	}
-	return "", native
-}
+func splitNative(eco, native string) (group, name string) { return identity.SplitNative(eco, native) }
 
 func artifactRef(a *lockfiles.Artifact) string { return artifactRefPrefix + a.Path }
 
@@ -171,7 +122,7 @@ func Build(inv *lockfiles.Inventory, opts Options) (*cdx.BOM, error) {
 	}
 	ts := opts.Timestamp
 	if ts.IsZero() {
-		ts = time.Now()
+		ts = wallClock()
 	}
 
 	arts := inv.Artifacts
@@ -288,6 +239,9 @@ func Build(inv *lockfiles.Inventory, opts Options) (*cdx.BOM, error) {
 		sort.Slice(nested, func(i, j int) bool { return nested[i].BOMRef < nested[j].BOMRef })
 		root.Components = &nested
 		deps = append(deps, dependency(rootRef, sortedUniq(topRefs)))
+	}
+	if opts.Version != "" && opts.Version != root.Version {
+		root.Version, root.PackageURL = opts.Version, ""
 	}
 
 	// Artifact nodes: declared direct deps, else the roots of the package
@@ -452,8 +406,10 @@ func artifactComponent(a *lockfiles.Artifact, ref, name string) cdx.Component {
 	if c.Name == "" {
 		c.Name = defaultName(a)
 	}
-	if name != "" {
-		c.Name = name
+	if name != "" && name != c.Name {
+		// The artifact's own purl names the application it declares; under
+		// another name it would contradict the component.
+		c.Name, c.PackageURL = name, ""
 	}
 	props := []cdx.Property{{Name: PropKind, Value: a.Kind}, {Name: PropPath, Value: a.Path}}
 	if a.Runtime != "" {

@@ -100,10 +100,12 @@ func TestBuildMetadata(t *testing.T) {
 		t.Error("different content, same reproducible serial")
 	}
 
-	before := time.Now().UTC().Add(-time.Second)
+	fixed := time.Date(2026, 3, 4, 5, 6, 7, 0, time.FixedZone("CET", 3600))
+	defer func(c func() time.Time) { wallClock = c }(wallClock)
+	wallClock = func() time.Time { return fixed }
 	now := build(t, functionInventory(), Options{})
 	ts, err := time.Parse(time.RFC3339, now.Metadata.Timestamp)
-	if err != nil || ts.Before(before) || !strings.HasSuffix(now.Metadata.Timestamp, "Z") {
+	if err != nil || !ts.Equal(fixed) || !strings.HasSuffix(now.Metadata.Timestamp, "Z") {
 		t.Errorf("zero Timestamp gave %q, want now in UTC", now.Metadata.Timestamp)
 	}
 	again := build(t, functionInventory(), Options{})

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -15,6 +16,7 @@ import (
 	"github.com/fnguard/fnguard/internal/ecosystem"
 	"github.com/fnguard/fnguard/lockfiles"
 	"github.com/fnguard/fnguard/lockfiles/categories"
+	"github.com/fnguard/fnguard/pipeline"
 	"github.com/fnguard/fnguard/vulndb"
 	"github.com/fnguard/fnguard/vulndb/osv"
 )
@@ -56,9 +58,15 @@ func parsePkgRef(arg string) (pkgRef, error) {
 // checkResult is what `check --format json` prints per package: a stable,
 // documented shape.
 type checkResult struct {
-	Package    pkgRef          `json:"package"`
-	Categories []string        `json:"categories"`
-	Affected   *bool           `json:"affected"` // null when no version was given
+	Package    pkgRef   `json:"package"`
+	Categories []string `json:"categories"`
+	Affected   *bool    `json:"affected"` // null when no version was given and nothing malicious affects every version
+	// Known is false when no advisory in the database names the package:
+	// fnguard cannot tell a clean package from a misspelt or unknown one.
+	Known bool `json:"known"`
+	// Malicious is set when a malicious-package record covers every
+	// version: the package is removed, never upgraded.
+	Malicious  bool            `json:"malicious"`
 	Upgrade    string          `json:"upgrade_to,omitempty"`
 	Advisories []checkAdvisory `json:"advisories"`
 }
@@ -78,7 +86,7 @@ func newCheckCmd(e *env) *cobra.Command {
 	var (
 		db      dbFlag
 		offline bool
-		format  string
+		out     outputFlags
 	)
 	c := &cobra.Command{
 		Use:   "check PKG...",
@@ -89,17 +97,23 @@ PKG is a purl (pkg:npm/sequelize@5.21.5) or Ecosystem/name@version
 (PyPI/django@3.2.0, Maven/org.yaml:snakeyaml@1.33, Go/golang.org/x/text@v0.3.5).
 With a version: the advisories affecting it and the smallest upgrade that
 clears them all. Without a version: every advisory of the package with its
-affected ranges.
+affected ranges. A malicious-package record covering every version fails
+either way: remove the package. A name no advisory mentions is reported as
+unknown to the database, not as clean.
 
-Exit status: 0 no given version is affected, 1 some given version is
-affected (or is malicious), 2 usage error, 3 database missing or corrupt.`,
+Exit status:
+  0  no given version is affected
+  1  some given version is affected, or a package is malicious in every version
+  2  usage error
+  3  advisory database missing or corrupt`,
 		Example: `  fnguard check pkg:npm/sequelize@5.21.5
   fnguard check PyPI/django@3.2.0 Maven/org.yaml:snakeyaml
   fnguard check --format json npm/lodash@4.17.15`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if format != "table" && format != "json" {
-				return usageErr("--format %q: want table or json", format)
+			outs, err := out.parse(pipeline.CheckFormats)
+			if err != nil {
+				return err
 			}
 			var refs []pkgRef
 			for _, a := range args {
@@ -109,7 +123,7 @@ affected (or is malicious), 2 usage error, 3 database missing or corrupt.`,
 				}
 				refs = append(refs, r)
 			}
-			d, st, err := openDB(cmd.Context(), e, db.resolve(e), offline)
+			d, st, err := pipeline.OpenDB(cmd.Context(), pipeline.DBOptions{Path: db.resolve(e), Offline: offline, Progress: fetchProgress(e)})
 			if err != nil {
 				return err
 			}
@@ -129,14 +143,17 @@ affected (or is malicious), 2 usage error, 3 database missing or corrupt.`,
 				}
 				results = append(results, cr)
 			}
-			if format == "json" {
-				enc := json.NewEncoder(e.stdout)
-				enc.SetIndent("", "  ")
-				if err := enc.Encode(map[string]any{"results": results}); err != nil {
-					return err
+			err = pipeline.WriteAll(e.stdout, outs, func(w io.Writer, o pipeline.Output, _ bool) error {
+				if o.Format == pipeline.FormatJSON {
+					enc := json.NewEncoder(w)
+					enc.SetIndent("", "  ")
+					return enc.Encode(map[string]any{"results": results})
 				}
-			} else {
-				printCheck(e.stdout, results)
+				printCheck(w, results)
+				return nil
+			})
+			if err != nil {
+				return err
 			}
 			if affected {
 				return &exitError{code: exitFail}
@@ -146,7 +163,7 @@ affected (or is malicious), 2 usage error, 3 database missing or corrupt.`,
 	}
 	db.register(c)
 	c.Flags().BoolVar(&offline, "offline", false, "never fetch advisories; without a database exit 3")
-	c.Flags().StringVar(&format, "format", "table", "table or json")
+	out.register(c, pipeline.FormatTable, pipeline.CheckFormats)
 	return c
 }
 
@@ -159,7 +176,22 @@ func checkOne(d *vulndb.DB, r pkgRef) (checkResult, error) {
 	if err != nil {
 		return cr, err
 	}
+	cr.Known = len(records) > 0
+	// A malicious record covering every version fails with or without a
+	// version: there is nothing to pick, the package goes.
+	for _, rec := range records {
+		if rec.IsWithdrawn() {
+			continue
+		}
+		if _, _, mal := osv.RecordSeverity(rec); mal && slices.Contains(osv.Ranges(rec, r.Ecosystem, r.Name), "all versions") {
+			cr.Malicious = true
+		}
+	}
 	if r.Version == "" {
+		if cr.Malicious {
+			yes := true
+			cr.Affected = &yes
+		}
 		for _, rec := range records {
 			if rec.IsWithdrawn() {
 				continue
@@ -171,7 +203,7 @@ func checkOne(d *vulndb.DB, r pkgRef) (checkResult, error) {
 				adv.Aliases = []string{}
 			}
 			adv.Severity, adv.Score, adv.Malicious = osv.RecordSeverity(rec)
-			adv.Fixed = osv.FixedVersions(rec, r.Ecosystem, r.Name)
+			adv.Fixed = goV(r, osv.FixedVersions(rec, r.Ecosystem, r.Name))
 			cr.Advisories = append(cr.Advisories, adv)
 		}
 		sort.Slice(cr.Advisories, func(i, j int) bool {
@@ -202,18 +234,33 @@ func checkOne(d *vulndb.DB, r pkgRef) (checkResult, error) {
 		if a.Aliases == nil {
 			a.Aliases = []string{}
 		}
-		if a.Fixed == nil {
-			a.Fixed = []string{}
-		}
+		a.Fixed = goV(r, a.Fixed)
 		cr.Advisories = append(cr.Advisories, a)
 		matched = append(matched, f.Records...)
 	}
-	if yes {
+	if yes && !cr.Malicious {
 		if v, ok := osv.ClearingVersion(matched, r.Ecosystem, r.Name, version); ok {
-			cr.Upgrade = v
+			cr.Upgrade = goV(r, []string{v})[0]
 		}
 	}
+	for _, a := range cr.Advisories {
+		cr.Malicious = cr.Malicious || a.Malicious
+	}
 	return cr, nil
+}
+
+// goV writes Go module versions with their "v", as go.mod, the scan report
+// and `go get` do; OSV stores them without it. The standard library's
+// versions ("1.22.3") have none.
+func goV(r pkgRef, versions []string) []string {
+	out := make([]string, len(versions))
+	for i, v := range versions {
+		if r.Ecosystem == ecosystem.Go && r.Name != "stdlib" && r.Name != "toolchain" && v != "" && !strings.HasPrefix(v, "v") {
+			v = "v" + v
+		}
+		out[i] = v
+	}
+	return out
 }
 
 func printCheck(w io.Writer, results []checkResult) {
@@ -229,6 +276,10 @@ func printCheck(w io.Writer, results []checkResult) {
 			head += " [" + strings.Join(r.Categories, ", ") + "]"
 		}
 		switch {
+		case !r.Known:
+			fmt.Fprintf(w, "%s: no advisory in the database names %s/%s; fnguard cannot tell whether it exists\n", head, r.Package.Ecosystem, r.Package.Name)
+		case r.Malicious && r.Affected != nil && *r.Affected:
+			fmt.Fprintf(w, "%s: MALICIOUS (%s)\n", head, plural(len(r.Advisories), "advisory", "advisories"))
 		case r.Affected == nil:
 			fmt.Fprintf(w, "%s: %s in the database\n", head, plural(len(r.Advisories), "advisory", "advisories"))
 		case *r.Affected:
@@ -258,7 +309,9 @@ func printCheck(w io.Writer, results []checkResult) {
 			tw.Flush()
 		}
 		if r.Affected != nil && *r.Affected {
-			if r.Upgrade != "" {
+			if r.Malicious {
+				fmt.Fprintln(w, "  malicious package: remove it (no version is safe to install)")
+			} else if r.Upgrade != "" {
 				what := "it"
 				if len(r.Advisories) > 1 {
 					what = fmt.Sprintf("all %d", len(r.Advisories))

@@ -12,7 +12,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/fnguard/fnguard/internal/schematest"
 	"github.com/fnguard/fnguard/vulndb"
@@ -56,9 +55,13 @@ func scrub(s, tmp, repo string) string {
 	return devRe.ReplaceAllString(s, "fnguard <VERSION>")
 }
 
-// expires is a policy ignore's expiry that stays valid whenever the tests
-// run: a month ahead, scrubbed from the output.
-var expires = time.Now().UTC().AddDate(0, 1, 0).Format("2006-01-02")
+// epoch is SOURCE_DATE_EPOCH for every case that reads a policy or dates
+// a report: 2023-11-14T22:13:20Z. The policy's clock is that date, so
+// ignore expiries are fixed dates and no case depends on the day it runs.
+const epoch = "1700000000"
+
+// expires is a policy ignore's expiry a month after epoch.
+const expires = "2023-12-14"
 
 func runCase(t *testing.T, c cliCase, tmp string) string {
 	t.Helper()
@@ -87,6 +90,9 @@ func runCase(t *testing.T, c cliCase, tmp string) string {
 		stdin: strings.NewReader(""), stdout: &stdout, stderr: &stderr,
 		getenv:     func(k string) string { return environ[k] },
 		isTerminal: func(io.Writer) bool { return false },
+		// The case's own directory: no repository above it, so a policy
+		// someone adds to this checkout cannot change the goldens.
+		getwd: func() (string, error) { return tmp, nil },
 	})
 	var b strings.Builder
 	b.WriteString("$ fnguard " + strings.Join(c.args, " ") + "\n")
@@ -98,7 +104,7 @@ func runCase(t *testing.T, c cliCase, tmp string) string {
 		}
 		b.WriteString("-- " + o + " --\n" + string(data))
 	}
-	return strings.ReplaceAll(scrub(b.String(), tmp, repo), expires, "<EXPIRES>")
+	return scrub(b.String(), tmp, repo)
 }
 
 func checkGolden(t *testing.T, name, got string) {
@@ -140,14 +146,14 @@ func TestCLI(t *testing.T) {
 		{name: "unknown-flag", args: []string{"sbom", "--nope", ex}},
 		{name: "sbom-no-args", args: []string{"sbom"}},
 		{name: "sbom-bad-format", args: []string{"sbom", "--format", "spdx", ex}},
-		{name: "sbom-example", args: []string{"sbom", ex}, env: map[string]string{"SOURCE_DATE_EPOCH": "1700000000"}},
+		{name: "sbom-example", args: []string{"sbom", ex}, env: map[string]string{"SOURCE_DATE_EPOCH": epoch}},
 		{name: "sbom-example-xml-15", args: []string{"sbom", "--format", "cyclonedx-xml", "--spec-version", "1.5", "-o", "$TMP/sbom.xml", ex},
-			env: map[string]string{"SOURCE_DATE_EPOCH": "1700000000"}, outputs: []string{"sbom.xml"}},
+			env: map[string]string{"SOURCE_DATE_EPOCH": epoch}, outputs: []string{"sbom.xml"}},
 		{name: "sbom-missing-file", args: []string{"sbom", "$TMP/nope.zip"}},
 		{name: "sbom-not-a-zip", args: []string{"sbom", "$TMP/x.zip"}, files: map[string]string{"x.zip": "hello\n"}},
 		{name: "sbom-empty-dir-files", args: []string{"sbom", "$TMP/src"}, files: map[string]string{"src/handler.py": "def handler(e, c):\n    return 1\n"}},
 		{name: "sbom-allow-empty", args: []string{"sbom", "--allow-empty", "$TMP/src"}, files: map[string]string{"src/handler.py": "def handler(e, c):\n    return 1\n"},
-			env: map[string]string{"SOURCE_DATE_EPOCH": "1700000000"}},
+			env: map[string]string{"SOURCE_DATE_EPOCH": epoch}},
 		{name: "sbom-bad-epoch", args: []string{"sbom", ex}, env: map[string]string{"SOURCE_DATE_EPOCH": "yesterday"}},
 		{name: "scan-offline-no-db", args: []string{"scan", "--offline", ex}},
 		{name: "scan-corrupt-db", args: []string{"scan", "--offline", "--db", "$TMP/bad.db", ex}, files: map[string]string{"bad.db": strings.Repeat("not a database ", 400)}},
@@ -166,7 +172,7 @@ func TestCLIWithDatabase(t *testing.T) {
 	ex := "$REPO/examples/orders-function.zip"
 	tmp := t.TempDir()
 	db := exampleDB(t, tmp)
-	dbEnv := map[string]string{"FNGUARD_DB": db, "SOURCE_DATE_EPOCH": "1700000000"}
+	dbEnv := map[string]string{"FNGUARD_DB": db, "SOURCE_DATE_EPOCH": epoch}
 	cases := []cliCase{
 		{name: "scan-table", args: []string{"scan", "--offline", ex}, env: dbEnv},
 		{name: "scan-json", args: []string{"scan", "--offline", "--format", "json", ex}, env: dbEnv},
@@ -179,7 +185,7 @@ func TestCLIWithDatabase(t *testing.T) {
 			outputs: []string{"r.md"}},
 		{name: "scan-stale-db", args: []string{"scan", "--offline", "--max-db-age", "1ns", ex}, env: dbEnv},
 		{name: "scan-github-summary", args: []string{"scan", "--offline", "--format", "json", "-o", "$TMP/r.json", "--github-summary", ex},
-			env: map[string]string{"FNGUARD_DB": db, "GITHUB_STEP_SUMMARY": "$TMP/summary.md"}, outputs: []string{"summary.md"}},
+			env: map[string]string{"FNGUARD_DB": db, "GITHUB_STEP_SUMMARY": "$TMP/summary.md", "SOURCE_DATE_EPOCH": epoch}, outputs: []string{"summary.md"}},
 		{name: "scan-github-summary-unset", args: []string{"scan", "--offline", "--github-summary", ex}, env: dbEnv},
 		{name: "scan-baseline", args: []string{"scan", "--offline", "--baseline", "$TMP/baseline.json", ex}, env: dbEnv,
 			files: map[string]string{"baseline.json": `{"findings": [{"id": "CVE-2021-44906", "aliases": [], "package": {"purl": "pkg:npm/minimist@1.2.5"}}]}`}},
@@ -219,13 +225,15 @@ func TestCLIShared(t *testing.T) {
 		t.Fatal(err)
 	}
 	fx := filepath.Join(shared, "fixtures")
-	dbEnv := map[string]string{"FNGUARD_DB": db}
+	dbEnv := map[string]string{"FNGUARD_DB": db, "SOURCE_DATE_EPOCH": epoch}
 	cases := []cliCase{
 		{name: "shared-go-function", args: []string{"scan", "--offline", fx + "/lambda/go-function.zip"}, env: dbEnv},
 		{name: "shared-go-function-stripped", args: []string{"scan", "--offline", fx + "/lambda/go-function-stripped.zip"}, env: dbEnv},
 		{name: "shared-node-with-layer", args: []string{"scan", "--offline", "--format", "markdown", fx + "/lambda/node-function.zip", "--layer", fx + "/lambda/node-layer.zip"}, env: dbEnv},
 		{name: "shared-bad-versions", args: []string{"scan", "--offline", "--fail-on", "never", fx + "/bad/bad-versions.zip"}, env: dbEnv},
 		{name: "shared-traversal", args: []string{"scan", "--offline", fx + "/bad/traversal.zip"}, env: dbEnv},
+		// Go module versions with their "v" in check as in scan.
+		{name: "shared-check-go-v", args: []string{"check", "--offline", "Go/golang.org/x/text@v0.3.7"}, env: dbEnv},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -244,7 +252,7 @@ func TestCLIOutputsValidate(t *testing.T) {
 	run := func(args ...string) {
 		t.Helper()
 		var stdout, stderr bytes.Buffer
-		environ := map[string]string{"FNGUARD_DB": db}
+		environ := map[string]string{"FNGUARD_DB": db, "SOURCE_DATE_EPOCH": epoch}
 		code := runEnv(args, &env{stdin: strings.NewReader(""), stdout: &stdout, stderr: &stderr,
 			getenv: func(k string) string { return environ[k] }, isTerminal: func(io.Writer) bool { return false }})
 		if code > 1 {

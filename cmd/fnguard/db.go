@@ -3,12 +3,14 @@ package main
 import (
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/fnguard/fnguard/pipeline"
 	"github.com/fnguard/fnguard/vulndb"
 )
 
@@ -55,16 +57,19 @@ func newDBUpdateCmd(e *env) *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			path := db.resolve(e)
-			if err := ensureDir(path); err != nil {
+			if err := pipeline.EnsureDir(path); err != nil {
 				return err
 			}
+			prog := newProgress(e)
 			res, err := vulndb.Update(cmd.Context(), path, vulndb.UpdateOptions{
-				Source: source, Ecosystems: splitList(ecosystems), Progress: e.stderr, Full: full,
+				Source: source, Ecosystems: splitList(ecosystems), Progress: prog.Writer, Full: full,
 			})
+			prog.done()
 			if err != nil {
 				return &exitError{exitDatabase, err}
 			}
-			printUpdate(e.stdout, res)
+			// On a terminal vulndb has just shown each ecosystem's summary.
+			printUpdate(e.stdout, res, !(prog.tty && e.isTerminal(e.stdout)))
 			return nil
 		},
 	}
@@ -83,14 +88,16 @@ func newDBImportCmd(e *env) *cobra.Command {
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			path := db.resolve(e)
-			if err := ensureDir(path); err != nil {
+			if err := pipeline.EnsureDir(path); err != nil {
 				return err
 			}
+			stop := startSpinner(e, "importing "+args[0])
 			res, err := vulndb.Import(cmd.Context(), path, args[0])
+			stop()
 			if err != nil {
 				return usageErr("%v", err)
 			}
-			printUpdate(e.stdout, res)
+			printUpdate(e.stdout, res, true)
 			return nil
 		},
 	}
@@ -105,13 +112,18 @@ func newDBStatusCmd(e *env) *cobra.Command {
 		Short: "Show per ecosystem the record count, source, last update and age",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			d, st, err := openDB(cmd.Context(), e, db.resolve(e), true)
+			d, st, err := pipeline.OpenDB(cmd.Context(), pipeline.DBOptions{Path: db.resolve(e), NoFetch: true})
 			if err != nil {
 				return err
 			}
 			defer d.Close()
 			now := time.Now()
-			fmt.Fprintf(e.stdout, "database %s (%s), updated %s (%s ago)\n", st.Path, humanBytes(st.Size), st.Updated.UTC().Format(time.RFC3339), age(now, st.Updated))
+			// The file's size, as ls shows it: bbolt's data size is smaller.
+			size := st.Size
+			if fi, err := os.Stat(st.Path); err == nil {
+				size = fi.Size()
+			}
+			fmt.Fprintf(e.stdout, "database %s (%s), updated %s (%s ago)\n", st.Path, humanBytes(size), st.Updated.UTC().Format(time.RFC3339), age(now, st.Updated))
 			tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "ECOSYSTEM\tRECORDS\tUPDATED\tAGE\tNEWEST RECORD\tSOURCE")
 			for _, es := range st.Ecosystems {
@@ -124,8 +136,11 @@ func newDBStatusCmd(e *env) *cobra.Command {
 	return c
 }
 
-func printUpdate(w io.Writer, res *vulndb.UpdateResult) {
+func printUpdate(w io.Writer, res *vulndb.UpdateResult, perEcosystem bool) {
 	for _, e := range res.Ecosystems {
+		if !perEcosystem && len(e.Invalid) == 0 {
+			continue
+		}
 		line := fmt.Sprintf("%-10s %-11s %6d records (+%d added, %d changed, %d removed)", e.Ecosystem, e.Mode, e.Records, e.Added, e.Changed, e.Removed)
 		if e.Note != "" {
 			line += "; " + e.Note

@@ -12,9 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/fnguard/fnguard/gate"
-	"github.com/fnguard/fnguard/lockfiles"
-	"github.com/fnguard/fnguard/vulndb"
+	"github.com/fnguard/fnguard/pipeline"
 )
 
 // Exit statuses. An error never exits 0 or 1, so CI can tell "the gate
@@ -52,14 +50,20 @@ type exitError struct {
 	err  error
 }
 
-func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Error() string {
+	if e.err == nil {
+		return fmt.Sprintf("exit status %d", e.code)
+	}
+	return e.err.Error()
+}
 func (e *exitError) Unwrap() error { return e.err }
 
 func usageErr(format string, args ...any) error {
 	return &exitError{exitInput, fmt.Errorf(format, args...)}
 }
 
-// exitCode maps an error to its documented status and one-line message.
+// exitCode maps an error to its documented status and one-line message:
+// the pipeline's error classes are the exit statuses.
 func exitCode(err error) (int, string) {
 	var ee *exitError
 	if errors.As(err, &ee) {
@@ -68,16 +72,32 @@ func exitCode(err error) (int, string) {
 		}
 		return ee.code, oneLine(ee.err.Error())
 	}
-	switch {
-	case errors.Is(err, vulndb.ErrNoDatabase), errors.Is(err, vulndb.ErrCorrupt), errors.Is(err, vulndb.ErrLocked),
-		errors.Is(err, vulndb.ErrEcosystemMissing), errors.Is(err, gate.ErrStale):
+	switch pipeline.ClassOf(err) {
+	case pipeline.ClassDatabase:
 		return exitDatabase, oneLine(err.Error())
 	}
-	var ie *lockfiles.InputError
-	if errors.As(err, &ie) {
-		return exitInput, oneLine(err.Error())
-	}
 	return exitInput, oneLine(err.Error())
+}
+
+// tidyCobraError rewrites cobra's multi-line unknown-command error
+// ("unknown command "scna" for "fnguard"\n\nDid you mean this?\n\tscan\n")
+// as one line in the form every other command uses.
+func tidyCobraError(err error) error {
+	var ee *exitError
+	if errors.As(err, &ee) {
+		return err
+	}
+	msg := err.Error()
+	if !strings.HasPrefix(msg, "unknown command ") {
+		return err
+	}
+	head, rest, _ := strings.Cut(msg, "\n")
+	if _, sugg, ok := strings.Cut(rest, "Did you mean this?"); ok {
+		if f := strings.Fields(sugg); len(f) > 0 {
+			head += "; did you mean " + strings.Join(f, " or ") + "?"
+		}
+	}
+	return usageErr("%s (see 'fnguard --help')", head)
 }
 
 func oneLine(s string) string {
@@ -91,6 +111,37 @@ type env struct {
 	stdout, stderr io.Writer
 	getenv         func(string) string
 	isTerminal     func(io.Writer) bool
+	// getwd is where policy discovery starts; nil is os.Getwd.
+	getwd func() (string, error)
+	// quiet (-q) silences notices, warnings and progress on stderr; errors
+	// are still printed.
+	quiet bool
+}
+
+// notices is where warnings and progress go: stderr, or nowhere with -q.
+func (e *env) notices() io.Writer {
+	if e.quiet {
+		return io.Discard
+	}
+	return e.stderr
+}
+
+func (e *env) wd() string {
+	get := e.getwd
+	if get == nil {
+		get = os.Getwd
+	}
+	wd, err := get()
+	if err != nil {
+		return ""
+	}
+	return wd
+}
+
+// fancy reports whether w is a terminal that takes colours and in-place
+// progress: not with TERM=dumb, not with NO_COLOR for colours.
+func (e *env) fancy(w io.Writer) bool {
+	return e.isTerminal(w) && e.getenv("TERM") != "dumb"
 }
 
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -108,7 +159,7 @@ func runEnv(args []string, e *env) int {
 	if err == nil {
 		return exitPass
 	}
-	code, msg := exitCode(err)
+	code, msg := exitCode(tidyCobraError(err))
 	if msg != "" {
 		fmt.Fprintln(e.stderr, "fnguard: "+msg)
 	}
@@ -127,7 +178,10 @@ SBOMs, matches every package against OSV advisories from a local database
 ` + exitCodesHelp,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		Version:       fnguardVersion(),
 	}
+	root.SetVersionTemplate("fnguard {{.Version}}\n")
+	root.PersistentFlags().BoolVarP(&e.quiet, "quiet", "q", false, "print only the report and errors: no warnings, notices or progress on stderr")
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return &exitError{exitInput, fmt.Errorf("%s (see '%s --help')", err, c.CommandPath())}
 	})
@@ -135,7 +189,32 @@ SBOMs, matches every package against OSV advisories from a local database
 	for _, c := range root.Commands() {
 		c.Flags().SortFlags = false
 	}
+	rejectUnknownSubcommands(root)
 	return root
+}
+
+// rejectUnknownSubcommands makes every command that only groups others
+// (db) refuse an unknown subcommand with exit 2 and a suggestion, as cobra
+// does for the root: without it "fnguard db updte" prints db's help and
+// exits 0, which CI reads as success.
+func rejectUnknownSubcommands(c *cobra.Command) {
+	for _, sub := range c.Commands() {
+		rejectUnknownSubcommands(sub)
+	}
+	if c.HasParent() && c.HasSubCommands() && c.Run == nil && c.RunE == nil {
+		c.Args = cobra.ArbitraryArgs
+		c.SuggestionsMinimumDistance = 2
+		c.RunE = func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return cmd.Help()
+			}
+			msg := fmt.Sprintf("unknown command %q for %q", args[0], cmd.CommandPath())
+			if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
+				msg += "; did you mean " + strings.Join(s, " or ") + "?"
+			}
+			return usageErr("%s (see '%s --help')", msg, cmd.CommandPath())
+		}
+	}
 }
 
 func newVersionCmd(e *env) *cobra.Command {

@@ -1,11 +1,8 @@
 package main
 
 import (
-	"bytes"
-	"context"
 	"fmt"
-	"os"
-	"path/filepath"
+	"io"
 	"strconv"
 	"strings"
 	"time"
@@ -13,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/fnguard/fnguard/lockfiles"
+	"github.com/fnguard/fnguard/pipeline"
 	"github.com/fnguard/fnguard/sbom"
 )
 
@@ -27,35 +25,45 @@ func (f *inventoryFlags) register(c *cobra.Command) {
 	c.Flags().BoolVar(&f.allowEmpty, "allow-empty", false, "accept an artifact that holds code but no packages (an error by default)")
 }
 
-// sbomReader adapts the sbom package to the inventory's injected reader.
-type sbomReader struct{}
-
-func (sbomReader) Sniff(data []byte) (string, bool) { return sbom.Sniff(data) }
-func (sbomReader) Decode(data []byte, path string) (*lockfiles.Artifact, []lockfiles.Warning, error) {
-	a, info, err := sbom.DecodeWithInfo(data, path)
-	if err != nil {
-		return nil, nil, err
-	}
-	return a, info.Warnings, nil
-}
-
-func (f *inventoryFlags) read(ctx context.Context, e *env, paths []string) (*lockfiles.Inventory, error) {
-	inv, err := lockfiles.Read(ctx, paths, lockfiles.Options{Layers: f.layers, SBOM: sbomReader{}, AllowEmpty: f.allowEmpty})
-	if err != nil {
-		return nil, err
-	}
-	for _, w := range inv.Warnings {
+func (f *inventoryFlags) options(e *env) pipeline.InventoryOptions {
+	return pipeline.InventoryOptions{Layers: f.layers, AllowEmpty: f.allowEmpty, Warn: func(w lockfiles.Warning) {
 		loc := w.Artifact
 		if w.Location != "" {
 			loc += ": " + w.Location
 		}
-		fmt.Fprintf(e.stderr, "fnguard: warning: %s: %s\n", loc, oneLine(w.Message))
-	}
-	return inv, nil
+		fmt.Fprintf(e.notices(), "fnguard: warning: %s: %s\n", loc, oneLine(w.Message))
+	}}
 }
 
-// sourceDate honours SOURCE_DATE_EPOCH (reproducible-builds.org), so two
-// runs over the same inputs write byte-identical SBOMs.
+// outputFlags are the output vocabulary every command shares (see
+// pipeline.ParseOutputs).
+type outputFlags struct {
+	format  string
+	outputs []string
+	legacy  string // scan's former --out FILE
+}
+
+func (o *outputFlags) register(c *cobra.Command, def string, allowed []string) {
+	c.Flags().StringVarP(&o.format, "format", "f", def, "report `FORMAT`: "+strings.Join(allowed, "|")+" (any case)")
+	c.Flags().StringArrayVarP(&o.outputs, "output", "o", nil, "write the --format report to `FILE` instead of stdout; FORMAT=FILE writes another report too (repeatable)")
+}
+
+func (o *outputFlags) parse(allowed []string) ([]pipeline.Output, error) {
+	f, err := pipeline.ParseFormat("--format", o.format, allowed)
+	if err != nil {
+		return nil, err
+	}
+	outs := o.outputs
+	if o.legacy != "" {
+		outs = append([]string{o.legacy}, outs...)
+	}
+	return pipeline.ParseOutputs(f, outs, allowed)
+}
+
+// sourceDate honours SOURCE_DATE_EPOCH (reproducible-builds.org): the time
+// SBOMs and reports are dated and the policy's ignores are judged on, so
+// two runs over the same inputs write the same bytes and a test reads the
+// same policy on every day.
 func sourceDate(e *env) (time.Time, bool, error) {
 	s := e.getenv("SOURCE_DATE_EPOCH")
 	if s == "" {
@@ -68,13 +76,25 @@ func sourceDate(e *env) (time.Time, bool, error) {
 	return time.Unix(n, 0).UTC(), true, nil
 }
 
+func checkSpec(specVersion string) error {
+	switch specVersion {
+	case "1.5", "1.6", "1.7":
+		return nil
+	}
+	return usageErr("--spec-version %q: want 1.5, 1.6 or 1.7", specVersion)
+}
+
+const sbomExitHelp = `Exit status:
+  0  the SBOM was written
+  2  usage or input error (an unreadable, empty or hostile artifact, a bad flag)`
+
 func newSBOMCmd(e *env) *cobra.Command {
 	var (
 		inv         inventoryFlags
+		out         outputFlags
 		name        string
-		format      string
+		appVersion  string
 		specVersion string
-		output      string
 	)
 	c := &cobra.Command{
 		Use:   "sbom PATH... [--layer ZIP]...",
@@ -86,71 +106,44 @@ PATH is recognised by content: a Lambda function zip, a layer zip, a folder
 lockfile, a jar, a Go binary, or an existing CycloneDX SBOM (JSON or XML).
 Use --spec-version 1.5 for Amazon Inspector's ScanSbom.
 
-` + exitCodesHelp,
+` + sbomExitHelp,
 		Example: `  fnguard sbom function.zip --layer deps-layer.zip -o sbom.json
-  fnguard sbom . --spec-version 1.5 --format cyclonedx-xml`,
+  fnguard sbom . --spec-version 1.5 -f cyclonedx-xml
+  fnguard sbom . -o sbom.json -o cyclonedx-xml=sbom.xml`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			switch format {
-			case "cyclonedx-json", "cyclonedx-xml":
-			default:
-				return usageErr("--format %q: want cyclonedx-json or cyclonedx-xml", format)
+			outs, err := out.parse(pipeline.SBOMFormats)
+			if err != nil {
+				return err
 			}
-			switch specVersion {
-			case "1.5", "1.6", "1.7":
-			default:
-				return usageErr("--spec-version %q: want 1.5, 1.6 or 1.7", specVersion)
+			if err := checkSpec(specVersion); err != nil {
+				return err
+			}
+			if appVersion != "" && name == "" {
+				return usageErr("--version %q needs --name: it is the version of the application --name names", appVersion)
 			}
 			ts, reproducible, err := sourceDate(e)
 			if err != nil {
 				return err
 			}
-			in, err := inv.read(cmd.Context(), e, args)
+			in, err := pipeline.Inventory(cmd.Context(), args, inv.options(e))
 			if err != nil {
 				return err
 			}
-			bom, err := sbom.Build(in, sbom.Options{Name: name, ToolVersion: fnguardVersion(), Timestamp: ts, Reproducible: reproducible})
+			bom, err := sbom.Build(in, sbom.Options{Name: name, Version: appVersion, ToolVersion: fnguardVersion(), Timestamp: ts, Reproducible: reproducible})
 			if err != nil {
 				return err
 			}
-			var buf bytes.Buffer
-			if err := sbom.Encode(&buf, bom, format, specVersion); err != nil {
-				return err
-			}
-			return writeOutput(e, output, buf.Bytes())
+			return pipeline.WriteAll(e.stdout, outs, func(w io.Writer, o pipeline.Output, _ bool) error {
+				return sbom.Encode(w, bom, o.Format, specVersion)
+			})
 		},
 	}
 	c.Flags().SortFlags = false
 	inv.register(c)
 	c.Flags().StringVar(&name, "name", "", "name of the application in metadata.component (default: from the artifact)")
-	c.Flags().StringVar(&format, "format", "cyclonedx-json", "cyclonedx-json or cyclonedx-xml")
+	c.Flags().StringVar(&appVersion, "version", "", "version of the application --name names")
+	out.register(c, pipeline.FormatCycloneDXJSON, pipeline.SBOMFormats)
 	c.Flags().StringVar(&specVersion, "spec-version", "1.6", "CycloneDX spec version: 1.5, 1.6 or 1.7")
-	c.Flags().StringVarP(&output, "output", "o", "", "write to `FILE` instead of stdout")
 	return c
-}
-
-// writeOutput writes data to stdout, or to file atomically: a temporary file
-// beside it renamed into place, so a failed run never leaves half a report.
-func writeOutput(e *env, file string, data []byte) error {
-	if file == "" || file == "-" {
-		_, err := e.stdout.Write(data)
-		return err
-	}
-	dir := filepath.Dir(file)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(file)+".tmp*")
-	if err != nil {
-		return usageErr("cannot write %s: %v", file, strings.TrimPrefix(err.Error(), "open "))
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return usageErr("cannot write %s: %v", file, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return usageErr("cannot write %s: %v", file, err)
-	}
-	if err := os.Rename(tmp.Name(), file); err != nil {
-		return usageErr("cannot write %s: %v", file, err)
-	}
-	return nil
 }

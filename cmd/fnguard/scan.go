@@ -2,83 +2,29 @@ package main
 
 import (
 	"bytes"
-	"context"
-	"errors"
-	"fmt"
+	"io"
 	"os"
-	"path/filepath"
-	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/fnguard/fnguard/gate"
-	"github.com/fnguard/fnguard/lockfiles"
+	"github.com/fnguard/fnguard/pipeline"
 	"github.com/fnguard/fnguard/report"
-	"github.com/fnguard/fnguard/vulndb"
 )
-
-var reportFormats = []string{"table", "json", "sarif", "markdown", "cyclonedx"}
-
-func validFormat(f string) bool {
-	for _, x := range reportFormats {
-		if x == f {
-			return true
-		}
-	}
-	return false
-}
-
-// openDB opens the advisory database and reads its status; without one it
-// runs an update first unless offline, so a first run in CI works and an
-// air-gapped one fails loudly instead of passing with nothing to match.
-func openDB(ctx context.Context, e *env, path string, offline bool) (*vulndb.DB, *vulndb.Status, error) {
-	d, err := vulndb.Open(path)
-	if errors.Is(err, vulndb.ErrNoDatabase) {
-		if offline {
-			return nil, nil, &exitError{exitDatabase, fmt.Errorf("%s: no advisory database, and --offline forbids fetching one (run: fnguard db update, or fnguard db import DIR)", path)}
-		}
-		fmt.Fprintf(e.stderr, "fnguard: no advisory database at %s: fetching one\n", path)
-		if err := ensureDir(path); err != nil {
-			return nil, nil, err
-		}
-		if _, err := vulndb.Update(ctx, path, vulndb.UpdateOptions{Progress: e.stderr}); err != nil {
-			return nil, nil, &exitError{exitDatabase, err}
-		}
-		d, err = vulndb.Open(path)
-	}
-	if err != nil {
-		return nil, nil, err
-	}
-	st, err := d.Status()
-	if err != nil {
-		d.Close()
-		return nil, nil, err
-	}
-	return d, st, nil
-}
-
-func ensureDir(dbPath string) error {
-	if err := os.MkdirAll(filepath.Dir(dbPath), 0o755); err != nil {
-		return usageErr("cannot create %s: %v", filepath.Dir(dbPath), err)
-	}
-	return nil
-}
 
 func newScanCmd(e *env) *cobra.Command {
 	var (
 		inv           inventoryFlags
 		db            dbFlag
-		format        string
-		out           string
-		outputs       []string
+		out           outputFlags
 		offline       bool
 		policyFile    string
 		failOn        string
 		unscored      string
 		unreachable   string
-		maxDBAge      time.Duration
+		maxDBAge      string
 		baselineFile  string
+		vexFiles      []string
 		githubSummary bool
 		specVersion   string
 	)
@@ -88,11 +34,14 @@ func newScanCmd(e *env) *cobra.Command {
 		Long: `Inventory every PATH (as 'fnguard sbom' does), match each package against the
 local OSV database, decide under the policy and report.
 
-The policy is .fnguard.yaml in the working directory or --policy FILE; flags
-override it. By default the gate fails on critical and high findings, on every
-malicious package, on unscored advisories, on medium findings in ORMs and
-database drivers, and on packages whose version cannot be parsed; and the
-database may be at most 7 days old.
+The policy is the nearest .fnguard.yaml from the working directory up to the
+repository root (the folder holding .git), or --policy FILE; flags override
+it. Every report names the policy used, or "built-in defaults". By default
+the gate fails on critical and high findings, on every malicious package, on
+unscored advisories, on medium findings in ORMs and database drivers, and on
+packages whose version cannot be parsed; and the database may be at most 7
+days old. SOURCE_DATE_EPOCH, when set, is the date reports carry and ignores
+are judged on; the database's age is always measured on the real clock.
 
 Go executables (a function's bootstrap, a layer's bin/) get symbol-level
 reachability from golang.org/x/vuln: a finding whose vulnerable symbols are
@@ -100,27 +49,31 @@ not linked is reported as unreachable (policy 'unreachable', default warn).
 
 ` + exitCodesHelp,
 		Example: `  fnguard scan function.zip --layer layer.zip
-  fnguard scan . --format json -o report.json
-  fnguard scan function.zip --output sarif=fnguard.sarif --output cyclonedx=vex.json --github-summary`,
+  fnguard scan . -f json -o report.json
+  fnguard scan function.zip -o sarif=fnguard.sarif -o cyclonedx-json=vex.json --github-summary`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := cmd.Context()
-			if !validFormat(format) {
-				return usageErr("--format %q: want one of %s", format, strings.Join(reportFormats, ", "))
-			}
-			switch specVersion {
-			case "1.5", "1.6", "1.7":
-			default:
-				return usageErr("--spec-version %q: want 1.5, 1.6 or 1.7", specVersion)
-			}
-			outs, err := parseOutputs(outputs)
+			outs, err := out.parse(pipeline.ScanFormats)
 			if err != nil {
 				return err
 			}
-			policy, err := loadPolicy(e, policyFile, cmd, gate.Flags{
-				FailOn: flagString(cmd, "fail-on", failOn), Unscored: flagString(cmd, "unscored", unscored),
-				Unreachable: flagString(cmd, "unreachable", unreachable), MaxDBAge: flagDuration(cmd, "max-db-age", maxDBAge),
-			})
+			if err := checkSpec(specVersion); err != nil {
+				return err
+			}
+			now, _, err := sourceDate(e)
+			if err != nil {
+				return err
+			}
+			flags := gate.Flags{FailOn: flagString(cmd, "fail-on", failOn), Unscored: flagString(cmd, "unscored", unscored),
+				Unreachable: flagString(cmd, "unreachable", unreachable)}
+			if cmd.Flags().Changed("max-db-age") {
+				d, err := gate.ParseAge(maxDBAge)
+				if err != nil {
+					return usageErr("--max-db-age %v", err)
+				}
+				flags.MaxDBAge = &d
+			}
+			policy, err := pipeline.LoadPolicy(pipeline.PolicyOptions{File: policyFile, Dir: e.wd(), Flags: flags, Now: now})
 			if err != nil {
 				return err
 			}
@@ -130,58 +83,39 @@ not linked is reported as unreachable (policy 'unreachable', default warn).
 					return usageErr("%v", err)
 				}
 			}
-			in, err := inv.read(ctx, e, args)
-			if err != nil {
-				return err
-			}
-			d, st, err := openDB(ctx, e, db.resolve(e), offline)
-			if err != nil {
-				return err
-			}
-			defer d.Close()
-			now := time.Now()
-			if err := gate.CheckDatabaseAge(st.Updated, policy, now); err != nil {
-				return &exitError{exitDatabase, err}
-			}
-			res, err := vulndb.Scan(ctx, d, in)
-			if err != nil {
-				if errors.Is(err, vulndb.ErrEcosystemMissing) {
-					return &exitError{exitDatabase, err}
+			var vex *gate.VEX
+			if len(vexFiles) > 0 {
+				if vex, err = gate.LoadVEX(vexFiles...); err != nil {
+					return usageErr("%v", err)
 				}
+			}
+			o, err := pipeline.Scan(cmd.Context(), pipeline.ScanOptions{
+				Targets:   args,
+				Inventory: inv.options(e),
+				DB:        pipeline.DBOptions{Path: db.resolve(e), Offline: offline, Progress: fetchProgress(e)},
+				Policy:    policy,
+				Baseline:  baseline,
+				VEX:       vex,
+				Now:       now,
+			})
+			if err != nil {
 				return err
 			}
-			if err := res.Reachability(ctx, func(artifact, member string) ([]byte, error) {
-				return lockfiles.ReadMember(artifact, member, lockfiles.Limits{})
-			}); err != nil {
-				return err
-			}
-			verdict := gate.Evaluate(res, policy, baseline, now)
 			opts := report.Options{ToolVersion: fnguardVersion(), Now: now, Spec: specVersion}
-			// Files first: a failure to write one is an error, and the
-			// terminal report should be the last thing a person sees.
-			for _, o := range outs {
-				var buf bytes.Buffer
-				if err := report.Write(&buf, o.format, res, verdict, opts); err != nil {
-					return err
-				}
-				if err := writeOutput(e, o.file, buf.Bytes()); err != nil {
-					return err
-				}
-			}
 			if githubSummary {
-				if err := appendGitHubSummary(e, res, verdict, opts); err != nil {
+				if err := appendGitHubSummary(e, o, opts); err != nil {
 					return err
 				}
 			}
-			var buf bytes.Buffer
-			opts.Color = format == "table" && out == "" && e.isTerminal(e.stdout) && e.getenv("NO_COLOR") == ""
-			if err := report.Write(&buf, format, res, verdict, opts); err != nil {
+			err = pipeline.WriteAll(e.stdout, outs, func(w io.Writer, out pipeline.Output, toStdout bool) error {
+				ro := opts
+				ro.Color = out.Format == pipeline.FormatTable && toStdout && e.fancy(e.stdout) && e.getenv("NO_COLOR") == ""
+				return o.Write(w, out.Format, ro)
+			})
+			if err != nil {
 				return err
 			}
-			if err := writeOutput(e, out, buf.Bytes()); err != nil {
-				return err
-			}
-			if !verdict.Pass {
+			if !o.Verdict.Pass {
 				return &exitError{code: exitFail}
 			}
 			return nil
@@ -190,17 +124,18 @@ not linked is reported as unreachable (policy 'unreachable', default warn).
 	inv.register(c)
 	db.register(c)
 	c.Flags().BoolVar(&offline, "offline", false, "never fetch advisories; without a database exit 3")
-	c.Flags().StringVar(&format, "format", "table", "report on stdout: "+strings.Join(reportFormats, "|"))
-	c.Flags().StringVarP(&out, "out", "o", "", "write the --format report to `FILE` instead of stdout")
-	c.Flags().StringArrayVar(&outputs, "output", nil, "also write `FORMAT=FILE` (repeatable), e.g. sarif=fnguard.sarif")
-	c.Flags().StringVar(&policyFile, "policy", "", "policy `FILE` (default .fnguard.yaml in the working directory)")
+	out.register(c, pipeline.FormatTable, pipeline.ScanFormats)
+	c.Flags().StringVar(&out.legacy, "out", "", "same as -o FILE")
+	_ = c.Flags().MarkHidden("out")
+	c.Flags().StringVar(&policyFile, "policy", "", "policy `FILE` (default: the nearest .fnguard.yaml up to the repository root)")
 	c.Flags().StringVar(&failOn, "fail-on", "high", "lowest severity that fails: low|medium|high|critical|never")
 	c.Flags().StringVar(&unscored, "unscored", "fail", "advisories without a score: fail|warn")
 	c.Flags().StringVar(&unreachable, "unreachable", "warn", "Go findings whose vulnerable symbols are not linked: warn|ignore|fail")
-	c.Flags().DurationVar(&maxDBAge, "max-db-age", 7*24*time.Hour, "oldest advisory database accepted")
+	c.Flags().StringVar(&maxDBAge, "max-db-age", "7d", "oldest advisory database accepted: whole days (7d) or a Go duration (36h)")
 	c.Flags().StringVar(&baselineFile, "baseline", "", "fail only on findings absent from this earlier JSON report or CycloneDX `FILE`")
+	c.Flags().StringArrayVar(&vexFiles, "vex", nil, "let through findings a CycloneDX VEX or OpenVEX `FILE` says are not_affected or false_positive (repeatable)")
 	c.Flags().BoolVar(&githubSummary, "github-summary", false, "append the markdown summary to $GITHUB_STEP_SUMMARY")
-	c.Flags().StringVar(&specVersion, "spec-version", "1.6", "CycloneDX spec version for the cyclonedx format: 1.5|1.6|1.7")
+	c.Flags().StringVar(&specVersion, "spec-version", "1.6", "CycloneDX spec version for the cyclonedx formats: 1.5|1.6|1.7")
 	return c
 }
 
@@ -213,55 +148,13 @@ func flagString(cmd *cobra.Command, name, v string) *string {
 	return &v
 }
 
-func flagDuration(cmd *cobra.Command, name string, v time.Duration) *time.Duration {
-	if !cmd.Flags().Changed(name) {
-		return nil
-	}
-	return &v
-}
-
-func loadPolicy(e *env, file string, cmd *cobra.Command, flags gate.Flags) (*gate.Policy, error) {
-	now := time.Now()
-	if file == "" {
-		wd, err := os.Getwd()
-		if err == nil {
-			file = gate.FindPolicy(wd)
-		}
-	}
-	p := gate.DefaultPolicy()
-	if file != "" {
-		var err error
-		if p, err = gate.LoadPolicy(file, now); err != nil {
-			return nil, usageErr("%v", err)
-		}
-	}
-	if err := p.Apply(flags); err != nil {
-		return nil, usageErr("%v", err)
-	}
-	return p, nil
-}
-
-type output struct{ format, file string }
-
-func parseOutputs(specs []string) ([]output, error) {
-	var out []output
-	for _, s := range specs {
-		f, file, ok := strings.Cut(s, "=")
-		if !ok || file == "" || !validFormat(f) {
-			return nil, usageErr("--output %q: want FORMAT=FILE with FORMAT one of %s", s, strings.Join(reportFormats, ", "))
-		}
-		out = append(out, output{f, file})
-	}
-	return out, nil
-}
-
-func appendGitHubSummary(e *env, res *vulndb.Result, v *gate.Verdict, opts report.Options) error {
+func appendGitHubSummary(e *env, o *pipeline.Outcome, opts report.Options) error {
 	path := e.getenv("GITHUB_STEP_SUMMARY")
 	if path == "" {
 		return usageErr("--github-summary: $GITHUB_STEP_SUMMARY is not set")
 	}
 	var buf bytes.Buffer
-	if err := report.Write(&buf, "markdown", res, v, opts); err != nil {
+	if err := o.Write(&buf, pipeline.FormatMarkdown, opts); err != nil {
 		return err
 	}
 	f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)

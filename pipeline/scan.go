@@ -1,0 +1,97 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"io"
+
+	"time"
+
+	"github.com/fnguard/fnguard/gate"
+	"github.com/fnguard/fnguard/lockfiles"
+	"github.com/fnguard/fnguard/report"
+	"github.com/fnguard/fnguard/vulndb"
+)
+
+// ScanOptions are everything Scan needs; zero values are the defaults.
+type ScanOptions struct {
+	Targets   []string
+	Inventory InventoryOptions
+	DB        DBOptions
+	// Policy decides; nil is gate.DefaultPolicy().
+	Policy *gate.Policy
+	// Baseline, when set, lets findings it lists through.
+	Baseline *gate.Baseline
+	// VEX, when set, lets through findings its statements say do not
+	// affect the package (gate.LoadVEX).
+	VEX *gate.VEX
+	// Now is the policy's clock: whether an ignore has expired. Zero means
+	// the wall clock. cmd/fnguard sets it from SOURCE_DATE_EPOCH.
+	Now time.Time
+	// Clock measures the database's age; nil is time.Now. It is never
+	// SOURCE_DATE_EPOCH: a reproducible timestamp must not make a stale
+	// database look fresh.
+	Clock func() time.Time
+	// Functions maps an artifact path to the names of the functions it is
+	// the code of, for ignores scoped to a function; nil when the targets
+	// are plain artifacts.
+	Functions map[string][]string
+}
+
+// Outcome is a finished scan: what was found and what the gate decided.
+type Outcome struct {
+	Result   *vulndb.Result
+	Verdict  *gate.Verdict
+	Database *vulndb.Status
+}
+
+// Scan inventories the targets, matches them against the advisory database,
+// runs Go reachability and decides under the policy. Every error carries a
+// Class (see ClassOf); a failing gate is not an error: see Outcome.Verdict.
+func Scan(ctx context.Context, opts ScanOptions) (*Outcome, error) {
+	in, err := Inventory(ctx, opts.Targets, opts.Inventory)
+	if err != nil {
+		return nil, err
+	}
+	return ScanInventory(ctx, in, opts)
+}
+
+// ScanInventory is Scan for an inventory already read (the lead's
+// application and deployed-function front ends build their own).
+func ScanInventory(ctx context.Context, in *lockfiles.Inventory, opts ScanOptions) (*Outcome, error) {
+	d, st, err := OpenDB(ctx, opts.DB)
+	if err != nil {
+		return nil, err
+	}
+	defer d.Close()
+	clock := opts.Clock
+	if clock == nil {
+		clock = time.Now
+	}
+	if err := gate.CheckDatabaseAge(st.Updated, opts.Policy, clock()); err != nil {
+		return nil, dbErr(err)
+	}
+	res, err := vulndb.Scan(ctx, d, in)
+	if err != nil {
+		if errors.Is(err, vulndb.ErrEcosystemMissing) {
+			return nil, dbErr(err)
+		}
+		return nil, err
+	}
+	if err := res.Reachability(ctx, func(artifact, member string) ([]byte, error) {
+		return lockfiles.ReadMember(artifact, member, lockfiles.Limits{})
+	}); err != nil {
+		return nil, err
+	}
+	now := opts.Now
+	if now.IsZero() {
+		now = clock()
+	}
+	v := gate.EvaluateWith(res, gate.Input{Policy: opts.Policy, Baseline: opts.Baseline, VEX: opts.VEX, Now: now, Functions: opts.Functions})
+	return &Outcome{Result: res, Verdict: v, Database: st}, nil
+}
+
+// Write renders the outcome in one of ScanFormats (report.Write).
+func (o *Outcome) Write(w io.Writer, format string, opts report.Options) error {
+	return report.Write(w, format, o.Result, o.Verdict, opts)
+}
