@@ -3,6 +3,7 @@ package gate
 import (
 	"errors"
 	"fmt"
+	"github.com/fnguard/fnguard/release"
 	"slices"
 	"strings"
 	"time"
@@ -94,6 +95,9 @@ type Input struct {
 	// for ignores scoped with function:. Nil when the scan named plain
 	// artifacts: then no function was scanned.
 	Functions map[string][]string
+	// Release is the application the scan read (nil for plain artifacts):
+	// its functions' roles are judged and attributed here.
+	Release *release.Release
 }
 
 // Evaluate decides the release under policy p (nil: DefaultPolicy) and

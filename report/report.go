@@ -11,6 +11,7 @@ package report
 import (
 	"errors"
 	"fmt"
+	"github.com/fnguard/fnguard/release"
 	"io"
 	"sort"
 	"strings"
@@ -50,6 +51,9 @@ type Options struct {
 	// Spec is the CycloneDX spec version for the cyclonedx formats
 	// ("1.5", "1.6", "1.7"; "" means 1.6).
 	Spec string
+	// Release is the application the scan read (nil for plain artifacts):
+	// reports group by its functions and show their roles.
+	Release *release.Release
 }
 
 // Write renders res and v in format to w. v may be nil (no gate was run):

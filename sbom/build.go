@@ -31,6 +31,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/fnguard/fnguard/release"
 	"path"
 	"sort"
 	"strings"
@@ -81,6 +82,10 @@ type Options struct {
 	// Reproducible derives serialNumber from the content (UUID v5) instead
 	// of drawing a random UUID v4.
 	Reproducible bool
+	// Release is the application the inventory was read from (nil for plain
+	// artifacts): it becomes metadata.component, with each function and
+	// layer a component whose packages sit beneath it.
+	Release *release.Release
 }
 
 // wallClock dates an SBOM built without a Timestamp; tests replace it so
