@@ -303,6 +303,11 @@ func (r *reader) inventory(ctx context.Context, a *Artifact, v *vfs) error {
 			warnings[i].Artifact = a.Path
 			bundleWarnings = append(bundleWarnings, warnings[i].Location+": "+warnings[i].Message)
 		}
+		if len(warnings) > 0 {
+			// A bundle that hides some of what it inlines leaves the
+			// inventory partial: it must not read as a whole one.
+			a.Complete = false
+		}
 		r.inv.Warnings = append(r.inv.Warnings, warnings...)
 		for _, p := range bundled {
 			for _, loc := range p.Locations {

@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"io"
+	"sync"
 
 	"time"
 
 	"github.com/fnguard/fnguard/gate"
 	"github.com/fnguard/fnguard/lockfiles"
+	"github.com/fnguard/fnguard/release"
 	"github.com/fnguard/fnguard/report"
 	"github.com/fnguard/fnguard/vulndb"
 )
@@ -17,7 +19,9 @@ import (
 type ScanOptions struct {
 	Targets   []string
 	Inventory InventoryOptions
-	DB        DBOptions
+	// Source says where applications and deployed functions come from.
+	Source SourceOptions
+	DB     DBOptions
 	// Policy decides; nil is gate.DefaultPolicy().
 	Policy *gate.Policy
 	// Baseline, when set, lets findings it lists through.
@@ -36,6 +40,9 @@ type ScanOptions struct {
 	// the code of, for ignores scoped to a function; nil when the targets
 	// are plain artifacts.
 	Functions map[string][]string
+	// Release is the application an inventory given to ScanInventory was
+	// read from; Scan fills it itself.
+	Release *release.Release
 }
 
 // Outcome is a finished scan: what was found and what the gate decided.
@@ -43,17 +50,44 @@ type Outcome struct {
 	Result   *vulndb.Result
 	Verdict  *gate.Verdict
 	Database *vulndb.Status
+	// Release is the application the targets defined; nil for artifacts.
+	Release *release.Release
 }
 
 // Scan inventories the targets, matches them against the advisory database,
 // runs Go reachability and decides under the policy. Every error carries a
 // Class (see ClassOf); a failing gate is not an error: see Outcome.Verdict.
 func Scan(ctx context.Context, opts ScanOptions) (*Outcome, error) {
-	in, err := Inventory(ctx, opts.Targets, opts.Inventory)
+	// The database is opened first: a jar without pom.properties is named
+	// as the advisories name it, which needs the database's Maven names.
+	d, st, err := OpenDB(ctx, opts.DB)
 	if err != nil {
 		return nil, err
 	}
-	return ScanInventory(ctx, in, opts)
+	defer d.Close()
+	var lookupErr error
+	if opts.Inventory.MavenNames == nil {
+		// Read the Maven index only when a jar needs naming: most scans
+		// have none, and the index's pages would only add to memory.
+		var once sync.Once
+		var names func(string) []string
+		opts.Inventory.MavenNames = func(artifactID string) []string {
+			once.Do(func() { names, lookupErr = d.MavenNameLookup() })
+			if lookupErr != nil {
+				return nil
+			}
+			return names(artifactID)
+		}
+	}
+	l, err := Load(ctx, opts.Targets, opts.Inventory, opts.Source)
+	if err != nil {
+		return nil, err
+	}
+	if lookupErr != nil {
+		return nil, dbErr(lookupErr)
+	}
+	opts.Release = l.Release
+	return scanWith(ctx, d, st, l.Inventory, opts)
 }
 
 // ScanInventory is Scan for an inventory already read (the lead's
@@ -64,6 +98,10 @@ func ScanInventory(ctx context.Context, in *lockfiles.Inventory, opts ScanOption
 		return nil, err
 	}
 	defer d.Close()
+	return scanWith(ctx, d, st, in, opts)
+}
+
+func scanWith(ctx context.Context, d *vulndb.DB, st *vulndb.Status, in *lockfiles.Inventory, opts ScanOptions) (*Outcome, error) {
 	clock := opts.Clock
 	if clock == nil {
 		clock = time.Now
@@ -87,11 +125,23 @@ func ScanInventory(ctx context.Context, in *lockfiles.Inventory, opts ScanOption
 	if now.IsZero() {
 		now = clock()
 	}
-	v := gate.EvaluateWith(res, gate.Input{Policy: opts.Policy, Baseline: opts.Baseline, VEX: opts.VEX, Now: now, Functions: opts.Functions})
-	return &Outcome{Result: res, Verdict: v, Database: st}, nil
+	functions := opts.Functions
+	if functions == nil && opts.Release != nil {
+		functions = map[string][]string{}
+		for _, a := range in.Artifacts {
+			for _, f := range opts.Release.FunctionsOf(a.Path) {
+				functions[a.Path] = append(functions[a.Path], f.ID)
+			}
+		}
+	}
+	v := gate.EvaluateWith(res, gate.Input{Policy: opts.Policy, Baseline: opts.Baseline, VEX: opts.VEX, Now: now, Functions: functions, Release: opts.Release})
+	return &Outcome{Result: res, Verdict: v, Database: st, Release: opts.Release}, nil
 }
 
 // Write renders the outcome in one of ScanFormats (report.Write).
 func (o *Outcome) Write(w io.Writer, format string, opts report.Options) error {
+	if opts.Release == nil {
+		opts.Release = o.Release
+	}
 	return report.Write(w, format, o.Result, o.Verdict, opts)
 }

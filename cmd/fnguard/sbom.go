@@ -91,13 +91,14 @@ const sbomExitHelp = `Exit status:
 func newSBOMCmd(e *env) *cobra.Command {
 	var (
 		inv         inventoryFlags
+		src         sourceFlags
 		out         outputFlags
 		name        string
 		appVersion  string
 		specVersion string
 	)
 	c := &cobra.Command{
-		Use:   "sbom PATH... [--layer ZIP]...",
+		Use:   "sbom PATH... [--layer ZIP]... | sbom APPLICATION | sbom ARN...",
 		Short: "Write a CycloneDX SBOM of what the artifacts ship",
 		Long: `Inventory every PATH and write a CycloneDX SBOM (1.6 JSON on stdout by default).
 
@@ -106,11 +107,24 @@ PATH is recognised by content: a Lambda function zip, a layer zip, a folder
 lockfile, a jar, a Go binary, or an existing CycloneDX SBOM (JSON or XML).
 Use --spec-version 1.5 for Amazon Inspector's ScanSbom.
 
+A whole application is one PATH: an AWS SAM or CloudFormation template, a CDK
+cloud assembly (cdk.out, or the project folder holding it), a Serverless
+Framework service, or a folder holding one of them at its root. Each
+function's code and layers are inventoried, bundled JavaScript included
+(--lockfile names the package-lock.json it was built from).
+
+Deployed functions are read from AWS: a function or layer version ARN, a
+function name with --region, or --all-functions --region R. Credentials come
+from the standard AWS chain (--profile); --endpoint-url points every call at
+a compatible endpoint.
+
 ` + sbomExitHelp,
 		Example: `  fnguard sbom function.zip --layer deps-layer.zip -o sbom.json
   fnguard sbom . --spec-version 1.5 -f cyclonedx-xml
-  fnguard sbom . -o sbom.json -o cyclonedx-xml=sbom.xml`,
-		Args: cobra.MinimumNArgs(1),
+  fnguard sbom . -o sbom.json -o cyclonedx-xml=sbom.xml
+  fnguard sbom template.yaml -o sbom.json
+  fnguard sbom arn:aws:lambda:eu-west-1:123456789012:function:orders`,
+		Args: targetArgs(&src),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			outs, err := out.parse(pipeline.SBOMFormats)
 			if err != nil {
@@ -126,11 +140,15 @@ Use --spec-version 1.5 for Amazon Inspector's ScanSbom.
 			if err != nil {
 				return err
 			}
-			in, err := pipeline.Inventory(cmd.Context(), args, inv.options(e))
+			source, err := src.options(e)
 			if err != nil {
 				return err
 			}
-			bom, err := sbom.Build(in, sbom.Options{Name: name, Version: appVersion, ToolVersion: fnguardVersion(), Timestamp: ts, Reproducible: reproducible})
+			l, err := pipeline.Load(cmd.Context(), args, inv.options(e), source)
+			if err != nil {
+				return err
+			}
+			bom, err := sbom.Build(l.Inventory, sbom.Options{Name: name, Version: appVersion, ToolVersion: fnguardVersion(), Timestamp: ts, Reproducible: reproducible, Release: l.Release})
 			if err != nil {
 				return err
 			}
@@ -141,6 +159,7 @@ Use --spec-version 1.5 for Amazon Inspector's ScanSbom.
 	}
 	c.Flags().SortFlags = false
 	inv.register(c)
+	src.register(c)
 	c.Flags().StringVar(&name, "name", "", "name of the application in metadata.component (default: from the artifact)")
 	c.Flags().StringVar(&appVersion, "version", "", "version of the application --name names")
 	out.register(c, pipeline.FormatCycloneDXJSON, pipeline.SBOMFormats)

@@ -15,6 +15,7 @@ import (
 func newScanCmd(e *env) *cobra.Command {
 	var (
 		inv           inventoryFlags
+		src           sourceFlags
 		db            dbFlag
 		out           outputFlags
 		offline       bool
@@ -29,7 +30,7 @@ func newScanCmd(e *env) *cobra.Command {
 		specVersion   string
 	)
 	c := &cobra.Command{
-		Use:   "scan PATH... [--layer ZIP]...",
+		Use:   "scan PATH... [--layer ZIP]... | scan APPLICATION | scan ARN...",
 		Short: "Inventory the artifacts, match advisories and gate the release",
 		Long: `Inventory every PATH (as 'fnguard sbom' does), match each package against the
 local OSV database, decide under the policy and report.
@@ -43,6 +44,11 @@ packages whose version cannot be parsed; and the database may be at most 7
 days old. SOURCE_DATE_EPOCH, when set, is the date reports carry and ignores
 are judged on; the database's age is always measured on the real clock.
 
+An application (SAM or CloudFormation template, CDK cloud assembly,
+Serverless service) or deployed functions (ARNs, --all-functions) are read as
+'fnguard sbom' describes; each function's execution role is judged too, and
+the gate decides per function and for the release.
+
 Go executables (a function's bootstrap, a layer's bin/) get symbol-level
 reachability from golang.org/x/vuln: a finding whose vulnerable symbols are
 not linked is reported as unreachable (policy 'unreachable', default warn).
@@ -50,8 +56,11 @@ not linked is reported as unreachable (policy 'unreachable', default warn).
 ` + exitCodesHelp,
 		Example: `  fnguard scan function.zip --layer layer.zip
   fnguard scan . -f json -o report.json
-  fnguard scan function.zip -o sarif=fnguard.sarif -o cyclonedx-json=vex.json --github-summary`,
-		Args: cobra.MinimumNArgs(1),
+  fnguard scan function.zip -o sarif=fnguard.sarif -o cyclonedx-json=vex.json --github-summary
+  fnguard scan template.yaml -f json -o report.json
+  fnguard scan cdk.out --lockfile package-lock.json
+  fnguard scan --all-functions --region eu-west-1 --region us-east-1`,
+		Args: targetArgs(&src),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			outs, err := out.parse(pipeline.ScanFormats)
 			if err != nil {
@@ -89,9 +98,14 @@ not linked is reported as unreachable (policy 'unreachable', default warn).
 					return usageErr("%v", err)
 				}
 			}
+			source, err := src.options(e)
+			if err != nil {
+				return err
+			}
 			o, err := pipeline.Scan(cmd.Context(), pipeline.ScanOptions{
 				Targets:   args,
 				Inventory: inv.options(e),
+				Source:    source,
 				DB:        pipeline.DBOptions{Path: db.resolve(e), Offline: offline, Progress: fetchProgress(e)},
 				Policy:    policy,
 				Baseline:  baseline,
@@ -122,6 +136,7 @@ not linked is reported as unreachable (policy 'unreachable', default warn).
 		},
 	}
 	inv.register(c)
+	src.register(c)
 	db.register(c)
 	c.Flags().BoolVar(&offline, "offline", false, "never fetch advisories; without a database exit 3")
 	out.register(c, pipeline.FormatTable, pipeline.ScanFormats)
