@@ -15,12 +15,15 @@
 //     inputs is "fnguard:root". The prefixes cannot clash with a purl.
 //   - metadata.component is the function (or the single top-level input),
 //     with its layers nested as components; with several top-level inputs it
-//     is a synthetic application with each input nested.
+//     is a synthetic application with each input nested. With
+//     Options.Release it is the application itself, its functions and layers
+//     nested (see application.go).
 //   - dependencies[] holds an entry for every artifact and for every package
 //     of an artifact whose packages carry edges; packages of artifacts
 //     without edge evidence get no entry, because an empty entry would claim
 //     they depend on nothing.
-//   - compositions[] has one entry per artifact: aggregate "complete" when
+//   - compositions[] has one entry per artifact (per function and layer for
+//     an application): aggregate "complete" when
 //     the artifact is marked Complete, else "unknown" (the inventory's false
 //     covers both "known partial" and "not known to be whole", so the weaker
 //     claim is the honest one). Assemblies list the artifact and its
@@ -31,7 +34,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/fnguard/fnguard/release"
 	"path"
 	"sort"
 	"strings"
@@ -43,6 +45,7 @@ import (
 	"github.com/fnguard/fnguard/internal/ecosystem"
 	"github.com/fnguard/fnguard/internal/identity"
 	"github.com/fnguard/fnguard/lockfiles"
+	"github.com/fnguard/fnguard/release"
 )
 
 // Property names fnguard writes and reads back.
@@ -120,10 +123,17 @@ type entry struct {
 
 // Build turns an inventory into a CycloneDX BOM (spec 1.7 in memory; Encode
 // writes older versions). Vulnerabilities may be appended afterwards, with
-// affects refs from BOMRef.
+// affects refs from BOMRef. An inventory without artifacts is an error,
+// unless opts.Release describes the application (all its code inline).
 func Build(inv *lockfiles.Inventory, opts Options) (*cdx.BOM, error) {
-	if inv == nil || len(inv.Artifacts) == 0 {
+	if opts.Release == nil && (inv == nil || len(inv.Artifacts) == 0) {
 		return nil, errors.New("sbom: inventory has no artifacts")
+	}
+	if inv == nil {
+		// An application whose functions all have inline code (or code
+		// fnguard cannot read) has nothing to inventory, and is still
+		// described.
+		inv = &lockfiles.Inventory{}
 	}
 	ts := opts.Timestamp
 	if ts.IsZero() {
@@ -209,61 +219,27 @@ func Build(inv *lockfiles.Inventory, opts Options) (*cdx.BOM, error) {
 			top = append(top, a)
 		}
 	}
+	g := &graph{arts: arts, aref: aref, artRefs: artRefs, pkgEdges: pkgEdges, resolve: resolve, children: children}
 
-	var nest func(a *lockfiles.Artifact, name string) cdx.Component
-	nest = func(a *lockfiles.Artifact, name string) cdx.Component {
-		c := artifactComponent(a, aref[a], name)
-		kids := children[a]
-		if len(kids) > 0 {
-			nested := make([]cdx.Component, 0, len(kids))
-			for _, k := range kids {
-				nested = append(nested, nest(k, ""))
+	var s shape
+	if opts.Release != nil {
+		s = g.application(opts.Release, opts)
+		for i := range components {
+			c := &components[i]
+			if extra := s.ships[c.BOMRef]; len(extra) > 0 {
+				var props []cdx.Property
+				if c.Properties != nil {
+					props = *c.Properties
+				}
+				props = uniqProps(append(props, extra...))
+				c.Properties = &props
 			}
-			sort.Slice(nested, func(i, j int) bool { return nested[i].BOMRef < nested[j].BOMRef })
-			c.Components = &nested
 		}
-		return c
-	}
-
-	name := opts.Name
-	if name == "" {
-		name = defaultName(arts[0])
-	}
-	var root cdx.Component
-	var deps []cdx.Dependency
-	if len(top) == 1 {
-		root = nest(top[0], name)
 	} else {
-		root = cdx.Component{Type: cdx.ComponentTypeApplication, BOMRef: rootRef, Name: name}
-		nested := make([]cdx.Component, 0, len(top))
-		var topRefs []string
-		for _, a := range top {
-			nested = append(nested, nest(a, ""))
-			topRefs = append(topRefs, aref[a])
-		}
-		sort.Slice(nested, func(i, j int) bool { return nested[i].BOMRef < nested[j].BOMRef })
-		root.Components = &nested
-		deps = append(deps, dependency(rootRef, sortedUniq(topRefs)))
+		s = g.artifacts(top, opts)
 	}
-	if opts.Version != "" && opts.Version != root.Version {
-		root.Version, root.PackageURL = opts.Version, ""
-	}
+	root, deps, comps := s.root, s.deps, s.comps
 
-	// Artifact nodes: declared direct deps, else the roots of the package
-	// graph, else (no edges at all) every package; plus attached layers.
-	for _, a := range arts {
-		var direct []string
-		if a.Component != nil {
-			direct = resolve(a.Component.DependsOn, "")
-		}
-		if len(direct) == 0 {
-			direct = graphRoots(a, artRefs[a], pkgEdges[a], resolve)
-		}
-		for _, k := range children[a] {
-			direct = append(direct, aref[k])
-		}
-		deps = append(deps, dependency(aref[a], sortedUniq(direct)))
-	}
 	for _, r := range refs {
 		e := entries[r]
 		if !e.fromEdges {
@@ -276,20 +252,6 @@ func Build(inv *lockfiles.Inventory, opts Options) (*cdx.BOM, error) {
 		deps = append(deps, dependency(r, sortedUniq(out)))
 	}
 	sort.Slice(deps, func(i, j int) bool { return deps[i].Ref < deps[j].Ref })
-
-	var comps []cdx.Composition
-	for _, a := range arts {
-		agg := cdx.CompositionAggregateUnknown
-		if a.Complete {
-			agg = cdx.CompositionAggregateComplete
-		}
-		parts := append([]string{aref[a]}, artRefs[a]...)
-		c := cdx.Composition{Aggregate: agg, Assemblies: bomRefs(parts)}
-		if pkgEdges[a] {
-			c.Dependencies = bomRefs(parts)
-		}
-		comps = append(comps, c)
-	}
 	sort.Slice(comps, func(i, j int) bool { return (*comps[i].Assemblies)[0] < (*comps[j].Assemblies)[0] })
 
 	bom := cdx.NewBOM()
@@ -580,4 +542,46 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(ks)
 	return ks
+}
+
+// artifacts lays plain inputs out as metadata.component: the single
+// top-level artifact with its layers nested, or a synthetic application
+// holding several.
+func (g *graph) artifacts(top []*lockfiles.Artifact, opts Options) shape {
+	var s shape
+	name := opts.Name
+	if name == "" {
+		name = defaultName(g.arts[0])
+	}
+	if len(top) == 1 {
+		s.root = g.nest(top[0], name)
+	} else {
+		s.root = cdx.Component{Type: cdx.ComponentTypeApplication, BOMRef: rootRef, Name: name}
+		nested := make([]cdx.Component, 0, len(top))
+		var topRefs []string
+		for _, a := range top {
+			nested = append(nested, g.nest(a, ""))
+			topRefs = append(topRefs, g.aref[a])
+		}
+		sort.Slice(nested, func(i, j int) bool { return nested[i].BOMRef < nested[j].BOMRef })
+		s.root.Components = &nested
+		s.deps = append(s.deps, dependency(rootRef, sortedUniq(topRefs)))
+	}
+	if opts.Version != "" && opts.Version != s.root.Version {
+		s.root.Version, s.root.PackageURL = opts.Version, ""
+	}
+
+	// Artifact nodes: declared direct deps, else the roots of the package
+	// graph, else (no edges at all) every package; plus attached layers.
+	for _, a := range g.arts {
+		direct := g.direct(a)
+		for _, k := range g.children[a] {
+			direct = append(direct, g.aref[k])
+		}
+		s.deps = append(s.deps, dependency(g.aref[a], sortedUniq(direct)))
+	}
+	for _, a := range g.arts {
+		s.comps = append(s.comps, g.artifactComposition(a, g.aref[a]))
+	}
+	return s
 }
