@@ -3,7 +3,6 @@ package gate
 import (
 	"errors"
 	"fmt"
-	"github.com/fnguard/fnguard/release"
 	"slices"
 	"strings"
 	"time"
@@ -11,6 +10,7 @@ import (
 	"github.com/fnguard/fnguard/internal/ecosystem"
 	"github.com/fnguard/fnguard/lockfiles"
 	"github.com/fnguard/fnguard/lockfiles/categories"
+	"github.com/fnguard/fnguard/release"
 	"github.com/fnguard/fnguard/vulndb"
 	"github.com/fnguard/fnguard/vulndb/osv"
 )
@@ -115,15 +115,32 @@ func EvaluateWith(res *vulndb.Result, in Input) *Verdict {
 	if res == nil {
 		res = &vulndb.Result{}
 	}
-	sc := newScanned(res, in.Functions)
+	sc := newScanned(res, releaseFunctions(in.Functions, in.Release))
+	sc.release = in.Release
 	v := &Verdict{Policy: p, Decisions: make([]*Decision, len(res.Findings))}
 	used := make([]bool, len(p.Ignores))
 	expired := make([]bool, len(p.Ignores))
 	var lines []reasonLine
 	for i, f := range res.Findings {
 		d, l := decide(f, p, b, now, used, expired, sc, in.VEX)
+		if in.Release != nil && f.Package != nil {
+			d.Functions = in.Release.FunctionIDs(f.Package.Artifact)
+		}
+		for j := range l {
+			l[j].fns = d.Functions
+			l[j].block = d.Blocking && l[j].class != classWarn
+		}
 		v.Decisions[i] = d
 		lines = append(lines, l...)
+	}
+	releaseBlocks := false
+	if in.Release != nil {
+		var rl []reasonLine
+		v.Functions, rl = evaluateRelease(in.Release, res, v.Decisions, p, now, used, expired)
+		for _, l := range rl {
+			releaseBlocks = releaseBlocks || l.block
+		}
+		lines = append(lines, rl...)
 	}
 	for i, ig := range p.Ignores {
 		switch {
@@ -133,18 +150,21 @@ func EvaluateWith(res *vulndb.Result, in Input) *Verdict {
 			v.OutOfScopeIgnores = append(v.OutOfScopeIgnores, ig)
 		case !used[i]:
 			v.StaleIgnores = append(v.StaleIgnores, ig)
-			lines = append(lines, reasonLine{class: classWarn, sub: 1, text: fmt.Sprintf("ignore %s%s matches no finding in %s: remove it", ig.ID, ignoreWhere(p, ig), sc.scopeText(ig)), key: fmt.Sprintf("%08d", i)})
+			lines = append(lines, reasonLine{class: classWarn, sub: 1, text: fmt.Sprintf("ignore %s%s matches no finding in %s: remove it", ignoreName(ig), ignoreWhere(p, ig), sc.scopeText(ig)), key: fmt.Sprintf("%08d", i)})
 		case expired[i]:
 			v.ExpiredIgnores = append(v.ExpiredIgnores, ig)
-			lines = append(lines, reasonLine{class: classWarn, sub: 0, text: fmt.Sprintf("ignore %s%s expired on %s: its findings count again", ig.ID, ignoreWhere(p, ig), ig.Expires.Format(time.DateOnly)), key: fmt.Sprintf("%08d", i)})
+			lines = append(lines, reasonLine{class: classWarn, sub: 0, text: fmt.Sprintf("ignore %s%s expired on %s: its findings count again", ignoreName(ig), ignoreWhere(p, ig), ig.Expires.Format(time.DateOnly)), key: fmt.Sprintf("%08d", i)})
 		}
 	}
 	if len(res.Unchecked) > 0 {
 		v.UncheckedBlocking = p.Unchecked != valWarn
 		for _, u := range res.Unchecked {
 			l := reasonLine{class: classWarn, sub: 5, key: pkgLabel(u.Package)}
+			if in.Release != nil && u.Package != nil {
+				l.fns = in.Release.FunctionIDs(u.Package.Artifact)
+			}
 			if v.UncheckedBlocking {
-				l.class, l.sub = classBlock, 9
+				l.class, l.sub, l.block = classBlock, 9, true
 				l.text = fmt.Sprintf("%s could not be checked (%s): blocking, unchecked: fail", pkgLabel(u.Package), u.Reason)
 			} else {
 				l.text = fmt.Sprintf("%s could not be checked (%s): not blocking, unchecked: warn", pkgLabel(u.Package), u.Reason)
@@ -152,7 +172,7 @@ func EvaluateWith(res *vulndb.Result, in Input) *Verdict {
 			lines = append(lines, l)
 		}
 	}
-	v.Pass = !v.UncheckedBlocking
+	v.Pass = !v.UncheckedBlocking && !releaseBlocks
 	for _, d := range v.Decisions {
 		if d.Blocking {
 			v.Pass = false
@@ -166,12 +186,38 @@ func EvaluateWith(res *vulndb.Result, in Input) *Verdict {
 			v.Reasons = append(v.Reasons, l.text)
 		}
 	}
+	for _, fv := range v.Functions {
+		fv.Pass = true
+		for _, l := range lines {
+			if !slices.Contains(l.fns, fv.ID) {
+				continue
+			}
+			if l.block {
+				fv.Pass = false
+			}
+			if l.class == classWarn {
+				fv.Notes = append(fv.Notes, l.text)
+			} else {
+				fv.Reasons = append(fv.Reasons, l.text)
+			}
+		}
+	}
 	return v
 }
 
-// Reason line classes, in output order.
+// ignoreName is how messages name an ignore: its advisory ID or its rule.
+func ignoreName(ig Ignore) string {
+	if ig.Rule != "" {
+		return "rule " + ig.Rule
+	}
+	return ig.ID
+}
+
+// Reason line classes, in output order: blast radius (a failing role and
+// a serious advisory in one function) leads everything.
 const (
-	classHighlight = iota
+	classBlast = iota - 1
+	classHighlight
 	classBlock
 	classWarn
 )
@@ -181,6 +227,10 @@ type reasonLine struct {
 	class, sub int
 	key        string
 	text       string
+	// fns are the logical ids of the functions the line concerns; block
+	// says it fails them (and the release).
+	fns   []string
+	block bool
 }
 
 func compareLines(a, b reasonLine) int {
@@ -255,7 +305,7 @@ func decide(f *vulndb.Finding, p *Policy, b *Baseline, now time.Time, used, expi
 	}
 	var refused []string
 	for i, ig := range p.Ignores {
-		if !ignoreMatches(ig, f) || !sc.findingInScope(ig, f) {
+		if ig.Rule != "" || !ignoreMatches(ig, f) || !sc.findingInScope(ig, f) {
 			continue
 		}
 		used[i] = true
@@ -363,7 +413,7 @@ func lineKey(f *vulndb.Finding) string {
 func expiredDate(p *Policy, f *vulndb.Finding, now time.Time, sc *scanned) string {
 	var dates []string
 	for _, ig := range p.Ignores {
-		if ignoreMatches(ig, f) && sc.findingInScope(ig, f) && ignoreExpired(ig, now) {
+		if ig.Rule == "" && ignoreMatches(ig, f) && sc.findingInScope(ig, f) && ignoreExpired(ig, now) {
 			dates = append(dates, ig.Expires.Format(time.DateOnly))
 		}
 	}

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/fnguard/fnguard/iam"
 )
 
 // FuzzLoadPolicy: no input panics, and whatever loads satisfies the rules
@@ -16,6 +18,8 @@ func FuzzLoadPolicy(f *testing.F) {
 		"ignores:\n  - id: GHSA-p6mc-m468-83gw\n    reason: r\n    expires: 2027-01-31\n    package: npm/lodash\n",
 		"ignores:\n  - &a {id: X, reason: r, expires: 2027-01-01}\n  - *a\n",
 		"a: &x [*x]\n", "fail-on: !!binary aGln\n", "---\n---\n", "{fail-on: [high]}",
+		"roles:\n  fail: [service-wildcard]\n  warn: [action-star]\nunreadable: warn\nunknown-role: fail\n",
+		"ignores:\n  - rule: action-star\n    function: OrdersFunction\n    reason: r\n    expires: 2027-01-31\n",
 	} {
 		f.Add([]byte(s))
 	}
@@ -40,10 +44,18 @@ func FuzzLoadPolicy(f *testing.F) {
 		}
 		limit := now.AddDate(1, 0, 0)
 		for _, ig := range p.Ignores {
-			if ig.ID == "" || strings.TrimSpace(ig.Reason) == "" || ig.Expires.IsZero() || ig.Expires.After(limit) ||
+			if (ig.ID == "") == (ig.Rule == "") || (ig.Rule != "" && (ig.Package != "" || ig.Artifact != "")) || strings.TrimSpace(ig.Reason) == "" || ig.Expires.IsZero() || ig.Expires.After(limit) ||
 				strings.HasPrefix(strings.ToUpper(ig.ID), "MAL-") || ig.Line <= 0 {
 				t.Fatalf("invalid ignore loaded: %+v", ig)
 			}
+		}
+		for rule, v := range p.Roles {
+			if !slices.Contains(iam.Rules, rule) || (v != valFail && v != valWarn) {
+				t.Fatalf("invalid roles entry %q: %q", rule, v)
+			}
+		}
+		if !slices.Contains(failWarnValues, p.UnreadableMode()) || !slices.Contains(failWarnValues, p.UnknownRoleMode()) {
+			t.Fatalf("invalid unreadable/unknown-role: %+v", p)
 		}
 		// Whatever loads must evaluate.
 		Evaluate(result(t, lodash), p, nil, now)

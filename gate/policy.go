@@ -16,6 +16,20 @@ package gate
 //	    reason: "..."            # required, non-empty
 //	    expires: 2027-01-31      # required, YYYY-MM-DD, at most one year ahead
 //	    package: npm/lodash      # optional scope, see below
+//	  - rule: resource-star-write  # an execution-role rule (iam rule ids)
+//	    function: ListCartFunction # optional: one function's role only
+//	    reason: "..."
+//	    expires: 2027-01-31
+//
+// For applications (SAM, CloudFormation, CDK, Serverless, deployed):
+//
+//	roles:                   # which IAM rules of execution roles fail
+//	  fail: [service-wildcard]   # merged over the defaults: action-star,
+//	  warn: [notaction-allow]    # passrole-star, notaction-allow and
+//	                             # admin-managed-policy fail, the rest warn
+//	unreadable: fail         # fail|warn: a function or layer whose code could not be read
+//	unknown-role: warn       # warn|fail: a role fnguard cannot see (external
+//	                         # ARN) or could not expand completely
 //
 // Reading is strict, because a policy that silently means less than it
 // says lets a release through: an unknown key, a repeated key, a bad value,
@@ -62,6 +76,7 @@ import (
 	packageurl "github.com/package-url/packageurl-go"
 	"go.yaml.in/yaml/v3"
 
+	"github.com/fnguard/fnguard/iam"
 	"github.com/fnguard/fnguard/internal/ecosystem"
 	"github.com/fnguard/fnguard/lockfiles/categories"
 )
@@ -85,6 +100,7 @@ var (
 	unscoredValues  = []string{valFail, valWarn}
 	uncheckedValues = []string{valFail, valWarn}
 	reachValues     = []string{valWarn, valIgnore, valFail}
+	failWarnValues  = []string{valFail, valWarn}
 )
 
 // DefaultPolicy is the policy without a file or flags: fail closed on
@@ -329,8 +345,14 @@ func parsePolicy(data []byte, file string, now time.Time) (*Policy, error) {
 			err = pp.categories(v, p.Categories)
 		case "ignores":
 			p.Ignores, err = pp.ignores(v)
+		case "roles":
+			p.Roles, err = pp.roles(v)
+		case "unreadable":
+			p.Unreadable, err = pp.enum(k, v, failWarnValues)
+		case "unknown-role":
+			p.UnknownRole, err = pp.enum(k, v, []string{valWarn, valFail})
 		default:
-			err = pp.errf(k, "unknown key %q (known: fail-on, unscored, unchecked, unreachable, max-db-age, categories, ignores)", k.Value)
+			err = pp.errf(k, "unknown key %q (known: fail-on, unscored, unchecked, unreachable, max-db-age, categories, ignores, roles, unreadable, unknown-role)", k.Value)
 		}
 		if err != nil {
 			return nil, err
@@ -494,6 +516,11 @@ func (pp *policyParser) ignore(i int, n *yaml.Node) (Ignore, error) {
 		}
 		s = strings.TrimSpace(s)
 		switch k.Value {
+		case "rule":
+			if !slices.Contains(iam.Rules, s) {
+				return ig, pp.errf(v, "ignores[%d]: rule %q: want one of %s", i, s, strings.Join(iam.Rules, ", "))
+			}
+			ig.Rule = s
 		case "id":
 			if s == "" || strings.ContainsAny(s, " \t\n") {
 				return ig, pp.errf(v, "ignores[%d]: id %q: want one advisory ID (GHSA-..., CVE-..., PYSEC-...)", i, s)
@@ -532,15 +559,62 @@ func (pp *policyParser) ignore(i int, n *yaml.Node) (Ignore, error) {
 			}
 			ig.Function = s
 		default:
-			return ig, pp.errf(k, "ignores[%d]: unknown key %q (known: id, reason, expires, package, artifact, function)", i, k.Value)
+			return ig, pp.errf(k, "ignores[%d]: unknown key %q (known: id, rule, reason, expires, package, artifact, function)", i, k.Value)
 		}
 	}
-	for _, req := range []string{"id", "reason", "expires"} {
+	switch {
+	case seen["id"] != nil && seen["rule"] != nil:
+		return ig, pp.errf(n, "ignores[%d]: give id (an advisory) or rule (an execution-role rule), not both", i)
+	case seen["rule"] != nil:
+		for _, k := range []string{"package", "artifact"} {
+			if seen[k] != nil {
+				return ig, pp.errf(n, "ignores[%d]: %s does not apply to a role rule: scope it with function", i, k)
+			}
+		}
+	case seen["id"] == nil:
+		return ig, pp.errf(n, "ignores[%d]: id is required (or rule, for an execution-role rule)", i)
+	}
+	for _, req := range []string{"reason", "expires"} {
 		if seen[req] == nil {
 			return ig, pp.errf(n, "ignores[%d]: %s is required", i, req)
 		}
 	}
 	return ig, nil
+}
+
+// roles reads "roles: {fail: [rule...], warn: [rule...]}" into a map of
+// the rules it names to fail or warn; rules it does not name keep their
+// default (iam.DefaultFailingRules fail).
+func (pp *policyParser) roles(v *yaml.Node) (map[string]string, error) {
+	if v.Kind != yaml.MappingNode {
+		return nil, pp.errf(v, "roles: want a mapping {fail: [rule, ...], warn: [rule, ...]}, not %s", kindName(v))
+	}
+	out := map[string]string{}
+	seen := map[string]bool{}
+	for i := 0; i+1 < len(v.Content); i += 2 {
+		k, list := v.Content[i], deref(v.Content[i+1])
+		if k.Kind != yaml.ScalarNode || (k.Value != valFail && k.Value != valWarn) {
+			return nil, pp.errf(k, "roles: unknown key %q (known: fail, warn)", k.Value)
+		}
+		if seen[k.Value] {
+			return nil, pp.errf(k, "roles: %q given twice", k.Value)
+		}
+		seen[k.Value] = true
+		if list.Kind != yaml.SequenceNode {
+			return nil, pp.errf(list, "roles: %s: want a list of rule ids, not %s", k.Value, kindName(list))
+		}
+		for _, r := range list.Content {
+			r = deref(r)
+			if r.Kind != yaml.ScalarNode || !slices.Contains(iam.Rules, r.Value) {
+				return nil, pp.errf(r, "roles: %s: unknown rule %s (known: %s)", k.Value, kindName(r), strings.Join(iam.Rules, ", "))
+			}
+			if prev, ok := out[r.Value]; ok {
+				return nil, pp.errf(r, "roles: rule %s is under %s and %s", r.Value, prev, k.Value)
+			}
+			out[r.Value] = k.Value
+		}
+	}
+	return out, nil
 }
 
 // latestExpiry is the last expires date allowed: today (UTC) plus a year.

@@ -8,6 +8,7 @@ import (
 
 	"github.com/fnguard/fnguard/internal/ecosystem"
 	"github.com/fnguard/fnguard/lockfiles"
+	"github.com/fnguard/fnguard/release"
 	"github.com/fnguard/fnguard/vulndb"
 )
 
@@ -20,6 +21,46 @@ type scanned struct {
 	artifacts []string
 	functions map[string][]string // artifact path -> function names
 	pkgs      map[string]bool     // "eco|normalised name" and "|normalised name"
+	// release is the application scanned, nil for plain artifacts: rule
+	// ignores are in scope only when it has the function they name.
+	release *release.Release
+}
+
+// releaseFunctions is the artifact-to-function-names map ignores are
+// matched with: given, plus, for a release, every function's logical id,
+// key and literal name under each artifact it ships.
+func releaseFunctions(given map[string][]string, r *release.Release) map[string][]string {
+	if r == nil {
+		return given
+	}
+	out := map[string][]string{}
+	for a, names := range given {
+		out[a] = append([]string(nil), names...)
+	}
+	for _, f := range r.Functions {
+		for _, a := range f.Artifacts() {
+			for _, n := range functionNames(f) {
+				if !slices.Contains(out[a], n) {
+					out[a] = append(out[a], n)
+				}
+			}
+		}
+	}
+	return out
+}
+
+// functionNames are the names an ignore may call a function by.
+func functionNames(f *release.Function) []string {
+	names := []string{f.ID}
+	for _, n := range []string{f.Key, f.Label()} {
+		if n != "" && !slices.Contains(names, n) {
+			names = append(names, n)
+		}
+	}
+	if f.Name != "" && !strings.Contains(f.Name, "${") && !slices.Contains(names, f.Name) {
+		names = append(names, f.Name)
+	}
+	return names
 }
 
 func newScanned(res *vulndb.Result, functions map[string][]string) *scanned {
@@ -92,6 +133,15 @@ func (sc *scanned) findingInScope(ig Ignore, f *vulndb.Finding) bool {
 // artifact its artifact scope names, a function its function scope names,
 // a package its package scope names. An unscoped ignore is always in scope.
 func (sc *scanned) inScope(ig Ignore) bool {
+	if ig.Rule != "" {
+		// Role rules exist only in applications.
+		if sc.release == nil {
+			return false
+		}
+		return ig.Function == "" || slices.ContainsFunc(sc.release.Functions, func(f *release.Function) bool {
+			return slices.Contains(functionNames(f), ig.Function)
+		})
+	}
 	if !sc.known {
 		return true
 	}

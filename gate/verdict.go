@@ -7,6 +7,7 @@ package gate
 import (
 	"time"
 
+	"github.com/fnguard/fnguard/iam"
 	"github.com/fnguard/fnguard/vulndb"
 )
 
@@ -39,6 +40,70 @@ type Verdict struct {
 	OutOfScopeIgnores []Ignore
 	// Policy is the policy the verdict was reached under (after flags).
 	Policy *Policy
+	// Functions holds one verdict per function of the release, in
+	// definition order; nil when the scan read plain artifacts. The
+	// release's Reasons and Notes are the union of theirs plus what no
+	// function ships (an unused layer, stale ignores, ...).
+	Functions []*FunctionVerdict
+}
+
+// FunctionVerdict is the gate's decision for one function of a release.
+type FunctionVerdict struct {
+	ID    string // logical id
+	Label string // as people read it (release.Function.Label)
+	Pass  bool
+	// Reasons and Notes are the release's lines that concern this
+	// function, in the same order: a blast-radius line first.
+	Reasons []string
+	Notes   []string
+	// Roles are the decisions on its role's findings, in the role's order.
+	Roles []*RoleDecision
+	// Blast is set when the function's role has a failing finding and it
+	// ships a serious advisory: one combined, blocking reason.
+	Blast *BlastRadius
+}
+
+// RoleDecision is the gate's view of one finding of a function's role.
+type RoleDecision struct {
+	Function string // logical id
+	Role     string // the role's logical id, else its ARN
+	Finding  iam.Finding
+	// Source is the statement's source ("inline:X", "Policy:Y", a SAM
+	// policy template) or the managed policy's ARN.
+	Source string
+	// Failing is whether the rule fails releases under the policy;
+	// Blocking is Failing unless an unexpired ignore matched.
+	Failing       bool
+	Blocking      bool
+	Why           []string
+	Ignored       bool
+	IgnoreReason  string
+	IgnoreExpires time.Time
+	IgnoreExpired bool
+}
+
+// BlastRadius is a function whose role has a failing finding and that
+// ships a high or critical advisory, a malicious package or an ORM or
+// database-driver advisory. It is always blocking and labelled critical.
+type BlastRadius struct {
+	Function string // logical id
+	// Finding is the worst qualifying advisory (Result.Findings[Index]);
+	// More counts the other qualifying ones.
+	Finding *vulndb.Finding
+	Index   int
+	More    int
+	// Role is the first failing role decision; MoreRole counts the others.
+	Role     *RoleDecision
+	MoreRole int
+	// BaseScore is the advisory's CVSS v3 base score and Environmental its
+	// environmental score with CR, IR and AR set to High (the function's
+	// role puts the account's confidentiality, integrity and availability
+	// within the attacker's reach); both 0 without a CVSS v3 vector.
+	BaseScore     float64
+	Environmental float64
+	EnvVector     string
+	Severity      string // always critical
+	Text          string
 }
 
 // Decision is the gate's view of one finding.
@@ -68,6 +133,13 @@ type Decision struct {
 	Highlight bool
 	// Threshold is the severity threshold that applied (global or category).
 	Threshold string
+	// Functions are the logical ids of the functions that ship the
+	// finding's package (its artifact is their code or a layer they use),
+	// sorted; nil for plain artifacts.
+	Functions []string
+	// BlastRadius is set when a function shipping it runs with a failing
+	// role finding (see Verdict.Functions[].Blast).
+	BlastRadius bool
 }
 
 // Ignore is one accepted risk from the policy.
@@ -83,8 +155,12 @@ type Ignore struct {
 	// trailing elements: "dist/*.zip" matches "/ci/work/dist/orders.zip").
 	Artifact string `yaml:"artifact,omitempty"`
 	// Function scopes it to the artifacts of the function of this name or
-	// logical id (from an application definition).
+	// logical id (from an application definition), or for a Rule ignore to
+	// that function's role.
 	Function string `yaml:"function,omitempty"`
+	// Rule, instead of ID, names an execution-role rule (iam rule ids) to
+	// accept, for every function or the one Function names.
+	Rule string `yaml:"rule,omitempty"`
 	// Line is where the ignore stands in the policy file, for messages.
 	Line int `yaml:"-"`
 }
@@ -107,9 +183,45 @@ type Policy struct {
 	// (default orm: medium, db-driver: medium).
 	Categories map[string]string
 	Ignores    []Ignore
+	// Roles maps IAM rule ids to "fail" or "warn"; rules absent from it
+	// keep their default (iam.DefaultFailingRules fail, the rest warn).
+	Roles map[string]string
+	// Unreadable is "fail" (default when empty) or "warn": a function or
+	// layer whose code could not be read.
+	Unreadable string
+	// UnknownRole is "warn" (default when empty) or "fail": a function whose
+	// role is not in the definition, or whose role could not be expanded
+	// completely.
+	UnknownRole string
 	// Source is the file the policy came from as reports show it (relative
 	// to the repository when it is inside one), "" for defaults only.
 	Source string
+}
+
+// RuleFails reports whether an execution-role rule fails the release.
+func (p *Policy) RuleFails(rule string) bool {
+	if p != nil {
+		if v, ok := p.Roles[rule]; ok {
+			return v == valFail
+		}
+	}
+	return iam.IsFailing(rule)
+}
+
+// UnreadableMode is the policy's unreadable value with its default.
+func (p *Policy) UnreadableMode() string {
+	if p == nil || p.Unreadable == "" {
+		return valFail
+	}
+	return p.Unreadable
+}
+
+// UnknownRoleMode is the policy's unknown-role value with its default.
+func (p *Policy) UnknownRoleMode() string {
+	if p == nil || p.UnknownRole == "" {
+		return valWarn
+	}
+	return p.UnknownRole
 }
 
 // Label names the policy in force for reports: its file, or "built-in

@@ -13,6 +13,7 @@ import (
 	cdx "github.com/CycloneDX/cyclonedx-go"
 	"github.com/google/uuid"
 
+	"github.com/fnguard/fnguard/release"
 	"github.com/fnguard/fnguard/sbom"
 	"github.com/fnguard/fnguard/vulndb"
 	"github.com/fnguard/fnguard/vulndb/osv"
@@ -52,7 +53,7 @@ func buildCycloneDX(m *model, opts Options) (*cdx.BOM, error) {
 	if m.res.Inventory == nil {
 		return nil, fmt.Errorf("report: cyclonedx needs the scan's inventory")
 	}
-	bom, err := sbom.Build(m.res.Inventory, sbom.Options{ToolVersion: opts.ToolVersion, Timestamp: opts.Now, Reproducible: true})
+	bom, err := sbom.Build(m.res.Inventory, sbom.Options{ToolVersion: opts.ToolVersion, Timestamp: opts.Now, Reproducible: true, Release: opts.Release})
 	if err != nil {
 		return nil, err
 	}
@@ -68,7 +69,7 @@ func buildCycloneDX(m *model, opts Options) (*cdx.BOM, error) {
 	}
 	vulns := make([]cdx.Vulnerability, 0, len(order))
 	for _, k := range order {
-		vulns = append(vulns, cdxVulnerability(groups[k], k.ref, m.v != nil))
+		vulns = append(vulns, cdxVulnerability(groups[k], k.ref, m.v != nil, opts.Release))
 	}
 	if len(vulns) > 0 {
 		bom.Vulnerabilities = &vulns
@@ -84,7 +85,7 @@ func buildCycloneDX(m *model, opts Options) (*cdx.BOM, error) {
 	return bom, nil
 }
 
-func cdxVulnerability(its []item, ref string, verdict bool) cdx.Vulnerability {
+func cdxVulnerability(its []item, ref string, verdict bool, rel *release.Release) cdx.Vulnerability {
 	f := its[0].f
 	v := cdx.Vulnerability{
 		ID:          f.ID,
@@ -120,7 +121,7 @@ func cdxVulnerability(its []item, ref string, verdict bool) cdx.Vulnerability {
 		}
 	}
 	v.Analysis = cdxAnalysis(its)
-	if props := cdxProperties(its, verdict); len(props) > 0 {
+	if props := cdxProperties(its, verdict, rel); len(props) > 0 {
 		v.Properties = &props
 	}
 	return v
@@ -204,7 +205,7 @@ var cdxJustifications = []cdx.ImpactAnalysisJustification{cdx.IAJCodeNotPresent,
 	cdx.IAJRequiresConfiguration, cdx.IAJRequiresDependency, cdx.IAJRequiresEnvironment, cdx.IAJProtectedByCompiler,
 	cdx.IAJProtectedAtRuntime, cdx.IAJProtectedAtPerimeter, cdx.IAJProtectedByMitigatingControl}
 
-func cdxProperties(its []item, verdict bool) []cdx.Property {
+func cdxProperties(its []item, verdict bool, rel *release.Release) []cdx.Property {
 	var ps []cdx.Property
 	add := func(n, v string) { ps = append(ps, cdx.Property{Name: n, Value: v}) }
 	blocking, highlight, baseline, expired := false, false, false, false
@@ -219,6 +220,18 @@ func cdxProperties(its []item, verdict bool) []cdx.Property {
 		if a := it.f.Package.Artifact; !seen[a] {
 			seen[a] = true
 			add(sbom.PropArtifact, a)
+		}
+	}
+	// The functions that ship the affected package, so a consumer of the
+	// VEX need not walk the dependency graph to know what to redeploy.
+	if rel != nil {
+		var fns []string
+		for a := range seen {
+			fns = append(fns, rel.FunctionIDs(a)...)
+		}
+		slices.Sort(fns)
+		for _, f := range slices.Compact(fns) {
+			add(sbom.PropFunction, f)
 		}
 	}
 	if verdict {

@@ -83,3 +83,35 @@ func firstDiff(want, got []byte) string {
 	}
 	return "(same lines)"
 }
+
+// TestGoldenApplication renders the bundled example application: reports
+// grouped by function, the role's findings and the blast radius first.
+func TestGoldenApplication(t *testing.T) {
+	for _, c := range []struct{ name, format string }{
+		{"app-table.txt", FormatTable},
+		{"app-report.json", FormatJSON},
+		{"app-report.sarif", FormatSARIF},
+		{"app-report.md", FormatMarkdown},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			got := renderApp(t, c.format)
+			if again := renderApp(t, c.format); !bytes.Equal(got, again) {
+				t.Fatalf("%s output differs between two identical runs", c.format)
+			}
+			file := filepath.Join("testdata", "golden", c.name)
+			if *update {
+				if err := os.WriteFile(file, got, 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			want, err := os.ReadFile(file)
+			if err != nil {
+				t.Fatalf("%v (run go test ./report -run TestGoldenApplication -update)", err)
+			}
+			if !bytes.Equal(got, want) {
+				t.Errorf("%s differs from %s (run with -update after checking the diff):\n%s", c.format, file, firstDiff(want, got))
+			}
+		})
+	}
+}

@@ -6,10 +6,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/fnguard/fnguard/gate"
+	"github.com/fnguard/fnguard/iam"
 	"github.com/fnguard/fnguard/lockfiles"
 )
 
@@ -24,17 +26,20 @@ const JSONSchemaVersion = 1
 
 // JSONReport is the whole document.
 type JSONReport struct {
-	SchemaVersion int             `json:"schema_version"`
-	Tool          JSONTool        `json:"tool"`
-	GeneratedAt   string          `json:"generated_at"`
-	Summary       JSONSummary     `json:"summary"`
-	Artifacts     []JSONArtifact  `json:"artifacts"`
-	Findings      []JSONFinding   `json:"findings"`
-	Unchecked     []JSONUnchecked `json:"unchecked"`
-	Remediation   []JSONFix       `json:"remediation"`
-	Warnings      []JSONWarning   `json:"warnings"`
-	Database      JSONDatabase    `json:"database"`
-	Verdict       *JSONVerdict    `json:"verdict"`
+	SchemaVersion int         `json:"schema_version"`
+	Tool          JSONTool    `json:"tool"`
+	GeneratedAt   string      `json:"generated_at"`
+	Summary       JSONSummary `json:"summary"`
+	// Application is the application the scan read (SAM, CloudFormation,
+	// CDK, Serverless, deployed); absent for plain artifacts.
+	Application *JSONApplication `json:"application,omitempty"`
+	Artifacts   []JSONArtifact   `json:"artifacts"`
+	Findings    []JSONFinding    `json:"findings"`
+	Unchecked   []JSONUnchecked  `json:"unchecked"`
+	Remediation []JSONFix        `json:"remediation"`
+	Warnings    []JSONWarning    `json:"warnings"`
+	Database    JSONDatabase     `json:"database"`
+	Verdict     *JSONVerdict     `json:"verdict"`
 }
 
 // JSONTool names the program that wrote the report.
@@ -81,6 +86,9 @@ type JSONPackage struct {
 	Categories   []string `json:"categories"`
 	Licenses     []string `json:"licenses"`
 	VersionError string   `json:"version_error"`
+	// Functions are the logical ids of the functions shipping the package
+	// (application reports only).
+	Functions *[]string `json:"functions,omitempty"`
 }
 
 // JSONPackageRef identifies a package where the full record is elsewhere.
@@ -124,6 +132,10 @@ type JSONFinding struct {
 	VEX       *JSONVEX `json:"vex"`
 	Threshold string   `json:"threshold"`
 	Why       []string `json:"why"`
+	// Functions ship the package (application reports only); BlastRadius
+	// is set when one of them runs with a failing role finding.
+	Functions   *[]string `json:"functions,omitempty"`
+	BlastRadius bool      `json:"blast_radius,omitempty"`
 }
 
 // JSONVEX is a VEX statement that applied to a finding.
@@ -136,9 +148,10 @@ type JSONVEX struct {
 
 // JSONUnchecked is a package whose version could not be compared.
 type JSONUnchecked struct {
-	Package  JSONPackageRef `json:"package"`
-	Artifact string         `json:"artifact"`
-	Reason   string         `json:"reason"`
+	Package   JSONPackageRef `json:"package"`
+	Artifact  string         `json:"artifact"`
+	Reason    string         `json:"reason"`
+	Functions *[]string      `json:"functions,omitempty"`
 }
 
 // JSONFix is the smallest upgrade that clears every advisory of a package.
@@ -189,6 +202,7 @@ type JSONIgnore struct {
 	Package  string  `json:"package"`
 	Artifact string  `json:"artifact,omitempty"`
 	Function string  `json:"function,omitempty"`
+	Rule     string  `json:"rule,omitempty"`
 	Reason   string  `json:"reason"`
 	Expires  *string `json:"expires"`
 	Line     int     `json:"line"`
@@ -203,6 +217,12 @@ type JSONPolicy struct {
 	Unreachable string            `json:"unreachable"`
 	MaxDBAge    string            `json:"max_db_age"`
 	Categories  map[string]string `json:"categories"`
+	// Roles, Unreadable and UnknownRole are written for applications only:
+	// the IAM rules that fail (every rule: fail or warn), and what an
+	// unreadable function or an unknown role does.
+	Roles       map[string]string `json:"roles,omitempty"`
+	Unreadable  string            `json:"unreadable,omitempty"`
+	UnknownRole string            `json:"unknown_role,omitempty"`
 }
 
 // writeJSON streams the report: the document is written member by member
@@ -212,15 +232,12 @@ type JSONPolicy struct {
 func writeJSON(w io.Writer, m *model, opts Options) error {
 	bw := bufio.NewWriterSize(w, 64<<10)
 	r := buildJSON(m, opts)
-	fields := []struct {
-		name string
-		v    any
-		list func(func(any) error) error // nil: v is written whole
-	}{
+	fields := []jsonField{
 		{"schema_version", r.SchemaVersion, nil},
 		{"tool", r.Tool, nil},
 		{"generated_at", r.GeneratedAt, nil},
 		{"summary", r.Summary, nil},
+		{"application", r.Application, nil},
 		{"artifacts", nil, eachOf(r.Artifacts)},
 		{"findings", nil, eachOf(r.Findings)},
 		{"unchecked", nil, eachOf(r.Unchecked)},
@@ -228,6 +245,9 @@ func writeJSON(w io.Writer, m *model, opts Options) error {
 		{"warnings", nil, eachOf(r.Warnings)},
 		{"database", r.Database, nil},
 		{"verdict", r.Verdict, nil},
+	}
+	if r.Application == nil {
+		fields = slices.DeleteFunc(fields, func(f jsonField) bool { return f.name == "application" })
 	}
 	bw.WriteString("{\n")
 	for i, f := range fields {
@@ -263,6 +283,13 @@ func writeJSON(w io.Writer, m *model, opts Options) error {
 	}
 	bw.WriteString("}\n")
 	return bw.Flush()
+}
+
+// jsonField is one top-level member of the report.
+type jsonField struct {
+	name string
+	v    any
+	list func(func(any) error) error // nil: v is written whole
 }
 
 // eachOf walks a slice element by element.
@@ -317,7 +344,7 @@ func buildJSON(m *model, opts Options) *JSONReport {
 			ja.Packages = append(ja.Packages, JSONPackage{
 				Ecosystem: p.Ecosystem, Name: p.Name, Version: p.Version, PURL: purlOf(p),
 				Locations: strs(p.Locations), Categories: strs(p.Categories), Licenses: strs(p.Licenses),
-				VersionError: p.VersionError,
+				VersionError: p.VersionError, Functions: m.jsonFunctions(p),
 			})
 		}
 		r.Artifacts = append(r.Artifacts, ja)
@@ -340,11 +367,12 @@ func buildJSON(m *model, opts Options) *JSONReport {
 			Blocking: d.Blocking, Highlight: d.Highlight,
 			Ignored: d.Ignored, IgnoreReason: d.IgnoreReason, IgnoreExpires: dateOrNil(d.IgnoreExpires),
 			IgnoreExpired: d.IgnoreExpired, InBaseline: d.InBaseline, VEX: jsonVEX(d), Threshold: d.Threshold, Why: strs(d.Why),
+			Functions: m.jsonFunctions(f.Package), BlastRadius: d.BlastRadius,
 		}
 		r.Findings = append(r.Findings, jf)
 	}
 	for _, u := range m.unc {
-		r.Unchecked = append(r.Unchecked, JSONUnchecked{Package: pkgRef(u.Package), Artifact: artifactPath(u.Package), Reason: u.Reason})
+		r.Unchecked = append(r.Unchecked, JSONUnchecked{Package: pkgRef(u.Package), Artifact: artifactPath(u.Package), Reason: u.Reason, Functions: m.jsonFunctions(u.Package)})
 	}
 	for _, fx := range m.fixes {
 		jf := JSONFix{Package: pkgRef(fx.Package), Artifact: artifactPath(fx.Package), Clears: strs(fx.Clears)}
@@ -374,9 +402,17 @@ func buildJSON(m *model, opts Options) *JSONReport {
 			for k, c := range p.Categories {
 				jv.Policy.Categories[k] = c
 			}
+			if m.app != nil {
+				jv.Policy.Roles = map[string]string{}
+				for _, rule := range iam.Rules {
+					jv.Policy.Roles[rule] = map[bool]string{true: "fail", false: "warn"}[p.RuleFails(rule)]
+				}
+				jv.Policy.Unreadable, jv.Policy.UnknownRole = p.UnreadableMode(), p.UnknownRoleMode()
+			}
 		}
 		r.Verdict = jv
 	}
+	r.Application = m.jsonApplication()
 	return r
 }
 
@@ -390,7 +426,7 @@ func jsonVEX(d *gate.Decision) *JSONVEX {
 func jsonIgnores(ig []gate.Ignore) []JSONIgnore {
 	out := []JSONIgnore{}
 	for _, i := range ig {
-		out = append(out, JSONIgnore{ID: i.ID, Package: i.Package, Artifact: i.Artifact, Function: i.Function, Reason: i.Reason, Expires: dateOrNil(i.Expires), Line: i.Line})
+		out = append(out, JSONIgnore{ID: i.ID, Package: i.Package, Artifact: i.Artifact, Function: i.Function, Rule: i.Rule, Reason: i.Reason, Expires: dateOrNil(i.Expires), Line: i.Line})
 	}
 	return out
 }

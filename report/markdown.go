@@ -96,6 +96,10 @@ func renderMarkdown(m *model, opts Options, limit int) string {
 		blockSec = fit(findingsSection(m.items, "\n### "+blockTitle+fmt.Sprintf(" (%d)\n\n", len(m.items)), "", true))
 		other = nil
 	}
+	var fnSec string
+	if m.app != nil {
+		fnSec = fit(functionsSection(m))
+	}
 	remSec := fit(remediationSection(m))
 	uncSec := fit(uncheckedSection(m))
 	if len(other) > 0 {
@@ -106,6 +110,7 @@ func renderMarkdown(m *model, opts Options, limit int) string {
 
 	var b strings.Builder
 	b.WriteString(head)
+	b.WriteString(fnSec)
 	b.WriteString(blockSec)
 	b.WriteString(otherSec)
 	b.WriteString(uncSec)

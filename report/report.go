@@ -11,7 +11,6 @@ package report
 import (
 	"errors"
 	"fmt"
-	"github.com/fnguard/fnguard/release"
 	"io"
 	"sort"
 	"strings"
@@ -20,6 +19,7 @@ import (
 	"github.com/fnguard/fnguard/gate"
 	"github.com/fnguard/fnguard/internal/identity"
 	"github.com/fnguard/fnguard/lockfiles"
+	"github.com/fnguard/fnguard/release"
 	"github.com/fnguard/fnguard/vulndb"
 	"github.com/fnguard/fnguard/vulndb/osv"
 )
@@ -67,6 +67,7 @@ func Write(w io.Writer, format string, res *vulndb.Result, v *gate.Verdict, opts
 	if err != nil {
 		return err
 	}
+	m.attach(opts.Release)
 	if format == FormatJSON {
 		// Streamed: the model is built and checked above, so what can fail
 		// from here is only the writer.
@@ -113,6 +114,8 @@ type model struct {
 	byArt   [][]item // items per artifact, same order
 	counts  map[string]int
 	blocked int
+	// app is set for a release (Options.Release): see application.go.
+	app *appModel
 }
 
 var errNoResult = errors.New("report: no scan result")

@@ -79,8 +79,29 @@ func buildSARIF(m *model, opts Options) *sarif.Report {
 		ruleIndex[id] = len(run.Tool.Driver.Rules)
 		sarifRuleFor(run.AddRule(id), byID[id])
 	}
+	var appRes []appResult
+	var appIndex map[string]int
+	isBlast := func(r appResult) bool { return r.rule == ruleBlastRadius }
+	if m.app != nil {
+		appRes = appResults(m)
+		appIndex = addAppRules(run, appRes)
+		addAppResults(run, appRes, appIndex, isBlast)
+	}
 	for _, it := range m.items {
-		run.AddResult(sarifResultFor(it, ruleIndex[it.f.ID], m.kindOf(it.f.Package)))
+		r := sarifResultFor(it, ruleIndex[it.f.ID], m.kindOf(it.f.Package))
+		if m.app != nil {
+			r.WithLocations([]*sarif.Location{m.app.packageLocation(it.f.Package, m.kindOf(it.f.Package))})
+			if ids := m.functionIDs(it.f.Package); len(ids) > 0 {
+				r.Properties.Add("functions", ids)
+			}
+			if it.d.BlastRadius {
+				r.Properties.Add("blastRadius", true)
+			}
+		}
+		run.AddResult(r)
+	}
+	if m.app != nil {
+		addAppResults(run, appRes, appIndex, func(r appResult) bool { return !isBlast(r) })
 	}
 	var notes []*sarif.Notification
 	for _, u := range m.unc {

@@ -98,7 +98,13 @@ func writeTable(w io.Writer, m *model, opts Options) error {
 		fmt.Fprintln(w, "policy "+m.v.Policy.Label())
 	}
 
+	if m.app != nil {
+		writeAppTable(w, m, p)
+	}
 	for i := range m.byArt {
+		if m.app != nil {
+			break // grouped by function above
+		}
 		its := m.byArt[i]
 		var a *lockfiles.Artifact
 		if i < len(m.arts) {
