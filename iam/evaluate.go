@@ -81,12 +81,12 @@ func evaluateStatement(st Statement) []Finding {
 		}
 	}
 
-	if resourceStar(st) {
+	if star, ok := resourceStar(st); ok {
 		if d, ok := resourceStarWrite(st); ok {
-			add(RuleResourceStarWrite, `Resource "*" with write/permissions-management actions: `+d)
+			add(RuleResourceStarWrite, star+` with write/permissions-management actions: `+d)
 		}
 		if d, ok := passRole(st); ok {
-			add(RulePassRoleStar, d)
+			add(RulePassRoleStar, strings.Replace(d, `Resource "*"`, star, 1))
 		}
 	}
 
@@ -103,14 +103,19 @@ func isServiceWildcard(a string) bool {
 }
 
 // resourceStar reports a Resource list holding exactly "*"; patterns such
-// as "arn:aws:s3:::*" name a service's resources and are not "*" here.
-func resourceStar(st Statement) bool {
+// as "arn:aws:s3:::*" name a service's resources and are not "*" here. An
+// Allow with NotResource grants on every resource but the few it lists:
+// "*" less a little, judged as "*". It returns how the detail names it.
+func resourceStar(st Statement) (string, bool) {
 	for _, r := range st.Resources {
 		if strings.TrimSpace(r) == "*" {
-			return true
+			return `Resource "*"`, true
 		}
 	}
-	return false
+	if len(st.NotResources) > 0 {
+		return `NotResource ` + strings.Join(st.NotResources, ", ") + ` (every other resource)`, true
+	}
+	return "", false
 }
 
 // resourceStarWrite decides the rule and builds its detail. The rule fires
@@ -227,8 +232,8 @@ func IsFailing(rule string) bool {
 // Allow statements that match no action in the embedded table: a typo, an
 // unresolved value such as "${ActionParam}", or an action newer than the
 // table. The rules cannot judge them, so a report should show them rather
-// than let them pass as clean. Batch names that IAM authorizes through
-// another action (sqs:DeleteMessageBatch) appear here too.
+// than let them pass as clean. Batch names that IAM authorizes through the
+// single action (sqs:DeleteMessageBatch through sqs:DeleteMessage) are known.
 func UnknownActions(r *Role) []string {
 	if r == nil {
 		return nil
@@ -247,6 +252,11 @@ func UnknownActions(r *Role) []string {
 			seen[p] = true
 			found := false
 			t.each(p, func(Action) bool { found = true; return false })
+			if !found && strings.HasSuffix(p, "Batch") {
+				// SQS and others authorize XBatch through X: SAM's own
+				// SQSPollerPolicy names sqs:DeleteMessageBatch.
+				t.each(strings.TrimSuffix(p, "Batch"), func(Action) bool { found = true; return false })
+			}
 			if !found {
 				out = append(out, p)
 			}

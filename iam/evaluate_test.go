@@ -211,3 +211,22 @@ func TestSAMManagedPolicyARN(t *testing.T) {
 		t.Error("a SAM policy template resolved as a managed policy")
 	}
 }
+
+// An Allow with NotResource grants on every resource but those it names:
+// the Resource "*" rules judge it as "*".
+func TestNotResourceIsResourceStar(t *testing.T) {
+	r := &Role{Statements: []Statement{{
+		Effect: "Allow", Actions: []string{"iam:PassRole", "s3:PutObject"},
+		NotResources: []string{"arn:aws:iam::123456789012:role/x"}, Source: "inline:p",
+	}}}
+	got := map[string]string{}
+	for _, f := range Evaluate(r) {
+		got[f.Rule] = f.Detail
+	}
+	if d := got[RulePassRoleStar]; !strings.Contains(d, "NotResource arn:aws:iam::123456789012:role/x") {
+		t.Errorf("passrole-star: %q (findings %v)", d, got)
+	}
+	if d := got[RuleResourceStarWrite]; !strings.HasPrefix(d, "NotResource ") || !strings.Contains(d, "s3:PutObject") {
+		t.Errorf("resource-star-write: %q", d)
+	}
+}

@@ -146,6 +146,12 @@ func Inventory(ctx context.Context, a *app.Application, opts Options) (*lockfile
 		}
 		if f.Role != nil {
 			f.Role.Findings = iam.Evaluate(f.Role)
+			// An action the rules cannot match (an unresolved parameter such
+			// as ${ActionParam}, a typo, one newer than the table) may grant
+			// anything: the role's permissions are then not known.
+			if u := iam.UnknownActions(f.Role); len(u) > 0 {
+				f.Notes = append(f.Notes, fmt.Sprintf("role %s grants actions fnguard cannot judge (%s): its permissions are not fully known", f.Role.ID, strings.Join(u, ", ")))
+			}
 		}
 		r.Functions = append(r.Functions, rf)
 	}
