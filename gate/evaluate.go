@@ -172,6 +172,35 @@ func EvaluateWith(res *vulndb.Result, in Input) *Verdict {
 			lines = append(lines, l)
 		}
 	}
+	// An artifact fnguard read only in part (a bundle that hides what it
+	// inlines) cannot be called clean: it is judged like a version that
+	// cannot be checked. An SBOM given as input says what it covers itself.
+	if res.Inventory != nil {
+		for _, a := range res.Inventory.Artifacts {
+			if a.Complete || a.Kind == lockfiles.KindSBOM {
+				continue
+			}
+			why := "its inventory is incomplete"
+			for _, w := range res.Inventory.Warnings {
+				if w.Artifact == a.Path {
+					why = w.Message
+					break
+				}
+			}
+			l := reasonLine{class: classWarn, sub: 5, key: a.Path}
+			if in.Release != nil {
+				l.fns = in.Release.FunctionIDs(a.Path)
+			}
+			if p.Unchecked != valWarn {
+				v.UncheckedBlocking = true
+				l.class, l.sub, l.block = classBlock, 9, true
+				l.text = fmt.Sprintf("%s was read only in part (%s): blocking, unchecked: fail", a.Path, why)
+			} else {
+				l.text = fmt.Sprintf("%s was read only in part (%s): not blocking, unchecked: warn", a.Path, why)
+			}
+			lines = append(lines, l)
+		}
+	}
 	v.Pass = !v.UncheckedBlocking && !releaseBlocks
 	for _, d := range v.Decisions {
 		if d.Blocking {
