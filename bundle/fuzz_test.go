@@ -2,6 +2,7 @@ package bundle
 
 import (
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -23,8 +24,19 @@ func FuzzMetafile(f *testing.F) {
 		if err != nil {
 			return
 		}
-		for out, ins := range m.outputs {
-			m.matchOutput(out)
+		var outs []string
+		for out := range m.outputs {
+			outs = append(outs, out, "x/"+path.Base(out))
+		}
+		owner, _ := m.assignOutputs(outs, "x")
+		seen := map[string]bool{}
+		for b, out := range owner {
+			if seen[out] {
+				t.Fatalf("output %q given to two bundles (%s)", out, b)
+			}
+			seen[out] = true
+		}
+		for _, ins := range m.outputs {
 			for _, in := range ins {
 				if k, ok := moduleInput(in); ok {
 					if mp, ok := parseModulePath(k); ok && !validName(mp.name) {
@@ -65,6 +77,7 @@ func FuzzBundleText(f *testing.F) {
 	f.Add([]byte("// node_modules/lodash/_root.js\nvar x = 1;\n/*! Bundled license information:\n\nmoment/moment.js:\n  (*! version : 2.29.1 *)\n*/\n"))
 	f.Add([]byte(`/***/ "./node_modules/@s/p/i.js":` + "\n" + `/*!*** ../node_modules/ms/index.js ***!*/` + "\n" + `Vr.exports={name:"axios",version:"0.21.0",description:"d",main:"index.js"};`))
 	f.Add([]byte("/*! lodash v4.17.21 */\n/** @license React v16.13.1 */\nvar j=JSON.parse('{\"name\":\"a\",\"version\":\"1.0.0\",\"main\":\"i\",\"license\":\"MIT\"}');"))
+	f.Add([]byte(strings.Replace(webpackProduction, "STRAY", "// 2.1", 1)))
 	addFile(f, "testdata/webpack/main.js")
 	addFile(f, "testdata/linked/index.js.LEGAL.txt")
 	f.Fuzz(func(t *testing.T, data []byte) {
@@ -75,6 +88,9 @@ func FuzzBundleText(f *testing.F) {
 			}
 		}
 		for _, e := range legalBlock(data) {
+			if len(e.comments) > maxLegalComments {
+				t.Fatalf("legal entry keeps %d bytes of comments", len(e.comments))
+			}
 			for _, p := range e.paths {
 				if n, ok := legalPackage(p); ok {
 					commentVersion(n, e.comments)

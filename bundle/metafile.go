@@ -15,7 +15,6 @@ type metafile struct {
 	// outputs maps each output path (relative to esbuild's working folder)
 	// to the inputs that put at least one byte into it.
 	outputs map[string][]string
-	byBase  map[string][]string // output file name -> output paths
 }
 
 type metaDoc struct {
@@ -45,7 +44,7 @@ func parseMetafile(data []byte) (*metafile, error) {
 	if doc.Inputs == nil || doc.Outputs == nil {
 		return nil, errNotMetafile
 	}
-	m := &metafile{outputs: map[string][]string{}, byBase: map[string][]string{}}
+	m := &metafile{outputs: map[string][]string{}}
 	for k := range doc.Inputs {
 		m.inputs = append(m.inputs, k)
 	}
@@ -62,36 +61,94 @@ func parseMetafile(data []byte) (*metafile, error) {
 		}
 		sort.Strings(ins)
 		m.outputs[out] = ins
-		base := path.Base(strings.ReplaceAll(out, `\`, "/"))
-		m.byBase[base] = append(m.byBase[base], out)
 	}
 	return m, nil
 }
 
-// matchOutput picks the metafile output that is the shipped file bundle
-// (artifact-relative), by the longest run of trailing path segments they
-// share. Output paths are relative to esbuild's working folder, which the
-// artifact does not know, so the file name at least must agree.
-func (m *metafile) matchOutput(bundle string) (string, int) {
-	best, bestN, tie := "", 0, false
+// trailingMatch counts the trailing path segments the shipped file bundle
+// (artifact-relative) and a metafile output share. Output paths are
+// relative to esbuild's working folder, which the artifact does not know,
+// so the file name at least must agree.
+func trailingMatch(bundle, out string) int {
 	bs := strings.Split(bundle, "/")
-	for _, out := range m.byBase[path.Base(bundle)] {
-		os := strings.Split(path.Clean(strings.ReplaceAll(out, `\`, "/")), "/")
-		n := 0
-		for n < len(bs) && n < len(os) && bs[len(bs)-1-n] == os[len(os)-1-n] {
-			n++
+	os := strings.Split(path.Clean(strings.ReplaceAll(out, `\`, "/")), "/")
+	n := 0
+	for n < len(bs) && n < len(os) && bs[len(bs)-1-n] == os[len(os)-1-n] {
+		n++
+	}
+	return n
+}
+
+// outputConflict is a metafile output that matches several shipped bundles
+// equally well, or a bundle that several outputs match equally well: the
+// inputs are credited to none of them, since crediting the wrong bundle
+// would hide what the right one holds.
+type outputConflict struct {
+	outputs, bundles []string
+}
+
+// assignOutputs gives each output to at most one bundle, and each bundle at
+// most one output: the one sharing the most trailing path segments, and of
+// bundles equal on that, the one in the metafile's own folder home (esbuild
+// writes the metafile beside its outdir's files when asked). Whatever stays
+// tied is a conflict, assigned to none.
+func (m *metafile) assignOutputs(bundles []string, home string) (map[string]string, []outputConflict) {
+	byBase := map[string][]string{}
+	for _, b := range bundles {
+		byBase[path.Base(b)] = append(byBase[path.Base(b)], b)
+	}
+	outs := make([]string, 0, len(m.outputs))
+	for o := range m.outputs {
+		outs = append(outs, o)
+	}
+	sort.Strings(outs)
+	var conflicts []outputConflict
+	type claim struct {
+		out string
+		n   int
+	}
+	claims := map[string][]claim{} // bundle -> outputs that chose it
+	for _, o := range outs {
+		base := path.Base(strings.ReplaceAll(o, `\`, "/"))
+		var best []string
+		bestN, bestHome := 0, false
+		for _, b := range byBase[base] {
+			n, h := trailingMatch(b, o), path.Dir(b) == home
+			switch {
+			case n > bestN || (n == bestN && h && !bestHome):
+				best, bestN, bestHome = []string{b}, n, h
+			case n == bestN && h == bestHome:
+				best = append(best, b)
+			}
 		}
 		switch {
-		case n > bestN:
-			best, bestN, tie = out, n, false
-		case n == bestN && n > 0:
-			tie = true
+		case len(best) == 1:
+			claims[best[0]] = append(claims[best[0]], claim{o, bestN})
+		case len(best) > 1:
+			conflicts = append(conflicts, outputConflict{outputs: []string{o}, bundles: best})
 		}
 	}
-	if tie {
-		return "", 0
+	owner := map[string]string{}
+	for _, b := range bundles {
+		cs := claims[b]
+		var best []string
+		bestN := 0
+		for _, c := range cs {
+			switch {
+			case c.n > bestN:
+				best, bestN = []string{c.out}, c.n
+			case c.n == bestN:
+				best = append(best, c.out)
+			}
+		}
+		switch {
+		case len(best) == 1:
+			owner[b] = best[0]
+		case len(best) > 1:
+			conflicts = append(conflicts, outputConflict{outputs: best, bundles: []string{b}})
+		}
 	}
-	return best, bestN
+	return owner, conflicts
 }
 
 // moduleInput strips esbuild's namespace prefix from an input key. A

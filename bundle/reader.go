@@ -226,11 +226,12 @@ func (r *Reader) read(fsys fs.FS, name string, limit int64, what string) ([]byte
 	return data, nil
 }
 
-// attachMetafile gives each shipped bundle under the metafile's folder the
-// inputs of the output it is. An output is matched by trailing path
-// segments; when none matches but the metafile has one JS output and its
-// folder one bundle, the bundle was renamed after the build and is taken.
-// Otherwise the metafile describes nothing shipped, which is said.
+// attachMetafile gives shipped bundles under the metafile's folder the
+// inputs of the output each one is (assignOutputs); an output matching
+// several bundles equally is credited to none, which is said. When none
+// matches but the metafile has one JS output and its folder one bundle, the
+// bundle was renamed after the build and is taken. Otherwise the metafile
+// describes nothing shipped, which is said.
 func (r *Reader) attachMetafile(mf string, m *metafile, bundles []string, metaFor map[string][]sighting, hasMeta map[string]bool, warn func(string, string, ...any)) {
 	dir := path.Dir(mf)
 	var local []string
@@ -239,9 +240,7 @@ func (r *Reader) attachMetafile(mf string, m *metafile, bundles []string, metaFo
 			local = append(local, b)
 		}
 	}
-	matched := 0
 	use := func(b, out string) {
-		matched++
 		hasMeta[b] = true
 		for _, in := range m.outputs[out] {
 			k, ok := moduleInput(in)
@@ -254,12 +253,20 @@ func (r *Reader) attachMetafile(mf string, m *metafile, bundles []string, metaFo
 			}
 		}
 	}
+	owner, conflicts := m.assignOutputs(local, dir)
 	for _, b := range local {
-		if out, n := m.matchOutput(b); n > 0 {
+		if out, ok := owner[b]; ok {
 			use(b, out)
 		}
 	}
-	if matched > 0 {
+	for _, c := range conflicts {
+		if len(c.outputs) == 1 {
+			warn(mf, "esbuild metafile output %s matches several shipped bundles equally (%s); its inputs are credited to none of them", c.outputs[0], strings.Join(c.bundles, ", "))
+		} else {
+			warn(mf, "esbuild metafile outputs %s match shipped bundle %s equally; none of their inputs is credited to it", strings.Join(c.outputs, ", "), c.bundles[0])
+		}
+	}
+	if len(owner) > 0 || len(conflicts) > 0 {
 		return
 	}
 	if len(m.outputs) == 1 && len(local) == 1 {
@@ -327,9 +334,9 @@ func (r *Reader) readBundle(fsys fs.FS, b string, shipped map[string]bool, meta 
 	}
 
 	// Non-minified esbuild output carries a path comment per module, so
-	// with comments present, none under node_modules means none bundled. A
-	// stray comment in minified code proves nothing.
-	if facts.anyPathComment && (!facts.minified || len(facts.pathComments) > 0) {
+	// with its comments present, none under node_modules means none
+	// bundled. A stray comment elsewhere proves nothing (esbuildComments).
+	if facts.esbuildComments() {
 		pathEvidence = true
 	}
 	for _, p := range facts.pathComments {

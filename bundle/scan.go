@@ -14,9 +14,9 @@ type codeFacts struct {
 	// pathComments are esbuild's "// node_modules/<pkg>/<file>" lines,
 	// written before each module in non-minified output.
 	pathComments []string
-	// anyPathComment is set when esbuild path comments exist at all, for
-	// first-party files too ("// src/handler.ts"): then their absence
-	// under node_modules means nothing from node_modules was bundled.
+	// anyPathComment is set when path comments exist at all, for
+	// first-party files too ("// src/handler.ts"). Only esbuildComments
+	// says whether they are esbuild's.
 	anyPathComment bool
 	// webpackModules are webpack's module ids ("./node_modules/x/y.js").
 	webpackModules []string
@@ -24,6 +24,25 @@ type codeFacts struct {
 	minified bool
 	// marker names the bundler runtime helper found, "" if none.
 	marker string
+	// webpack: a webpack runtime is present; esbuild: an esbuild helper is.
+	webpack, esbuild bool
+}
+
+// esbuildComments says whether the path comments are esbuild's per-module
+// comments, so that their silence about node_modules means nothing from
+// there was bundled. Any "// a/b.js" line can be a stray comment in a
+// webpack or hand-written file; only esbuild output backs it: an esbuild
+// helper, or a comment that names a node_modules file. Webpack never writes
+// them, and minified esbuild output drops them, so there only node_modules
+// comments count.
+func (f codeFacts) esbuildComments() bool {
+	if !f.anyPathComment || f.webpack {
+		return false
+	}
+	if len(f.pathComments) > 0 {
+		return true
+	}
+	return f.esbuild && !f.minified
 }
 
 // minLongLine is the line length from which a line counts as minified
@@ -42,6 +61,13 @@ var bundleMarkers = []string{
 	"webpackChunk",          // webpack 5 chunk loading
 	"__nccwpck_require__",   // @vercel/ncc (webpack inside)
 }
+
+var webpackMarkers = []string{"__webpack_require__", "__webpack_modules__", "webpackChunk", "__nccwpck_require__"}
+
+// esbuildMarkers are esbuild's own helpers (non-minified names). __toESM
+// is no bundle marker (see bundleMarkers) but does show esbuild wrote the
+// file, and so that its path comments are its own.
+var esbuildMarkers = []string{"__commonJS(", "__esm(", "__toESM("}
 
 func scanCode(code []byte) codeFacts {
 	var f codeFacts
@@ -79,16 +105,25 @@ func scanCode(code []byte) codeFacts {
 			break
 		}
 	}
+	for _, m := range webpackMarkers {
+		f.webpack = f.webpack || bytes.Contains(code, []byte(m))
+	}
+	for _, m := range esbuildMarkers {
+		f.esbuild = f.esbuild || bytes.Contains(code, []byte(m))
+	}
 	return f
 }
 
 // looksLikeModulePath accepts what esbuild writes in a path comment: one
-// relative file path with an extension, no spaces.
+// relative file path with an extension, no spaces. esbuild writes paths
+// relative to its working folder, and its entry points and their imports
+// sit in a folder there ("src/handler.ts"), so a bare "x.js" is not taken:
+// "// 2.1" or "// Node.js" is prose.
 func looksLikeModulePath(p []byte) bool {
 	if len(p) == 0 || len(p) > 1024 || bytes.ContainsAny(p, " \t\"'`(){};,") {
 		return false
 	}
-	if p[0] == '/' || bytes.Contains(p, []byte("://")) {
+	if p[0] == '/' || bytes.IndexByte(p, '/') < 0 || bytes.Contains(p, []byte("://")) {
 		return false
 	}
 	base := p[bytes.LastIndexByte(p, '/')+1:]
@@ -108,9 +143,12 @@ func webpackIDs(line []byte) []string {
 			return out
 		}
 		i += from
+		// The id starts after a quote or "!*** ", at most 257 bytes back
+		// (relativeDots takes 256) and after the previous occurrence: a
+		// start before it would put node_modules/ into the dots, which
+		// relativeDots refuses. So each byte is looked back at once.
+		lo := max(from, i-257)
 		from = i + len(nm)
-		// The id starts after a quote or "!*** ", at most 512 bytes back.
-		lo := max(0, i-512)
 		j := i - 1
 		for j >= lo && line[j] != '"' && line[j] != '\'' && line[j] != ' ' && line[j] != '\n' {
 			j--
@@ -194,7 +232,17 @@ func legalBlock(text []byte) []legalEntry {
 	}
 	body := text[i+len(header):]
 	var out []legalEntry
-	var cur *legalEntry
+	// cur indexes the entry being read, -1 between entries; its comments
+	// gather in buf, each line appended once, so a block of any size is
+	// read in linear time.
+	cur := -1
+	var buf []byte
+	flush := func() {
+		if cur >= 0 {
+			out[cur].comments = string(buf)
+		}
+		cur, buf = -1, buf[:0]
+	}
 	for len(body) > 0 {
 		nl := bytes.IndexByte(body, '\n')
 		var line []byte
@@ -208,21 +256,28 @@ func legalBlock(text []byte) []legalEntry {
 		case bytes.Equal(line, []byte("*/")):
 			body = nil
 		case len(line) == 0:
-			cur = nil
+			flush()
 		case line[0] != ' ' && bytes.HasSuffix(line, []byte(":")):
-			if cur == nil || cur.comments != "" {
+			if cur < 0 || len(buf) > 0 {
+				flush()
 				out = append(out, legalEntry{})
-				cur = &out[len(out)-1]
+				cur = len(out) - 1
 			}
-			cur.paths = append(cur.paths, string(line[:len(line)-1]))
-		case bytes.HasPrefix(line, []byte("  ")) && cur != nil:
-			if len(cur.comments) < 64<<10 {
-				cur.comments += string(line[2:]) + "\n"
+			out[cur].paths = append(out[cur].paths, string(line[:len(line)-1]))
+		case bytes.HasPrefix(line, []byte("  ")) && cur >= 0:
+			// Versions sit at the top of a package's comments; a line
+			// that would pass the bound is dropped, not cut.
+			if len(buf)+len(line)-1 <= maxLegalComments {
+				buf = append(append(buf, line[2:]...), '\n')
 			}
 		}
 	}
+	flush()
 	return out
 }
+
+// maxLegalComments bounds the comment text kept per legal entry.
+const maxLegalComments = 64 << 10
 
 // legalPackage reads the package name from a legal-comment path:
 // "moment/moment.js", "@smithy/x/dist/index.js". esbuild cut it after
