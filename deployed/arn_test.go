@@ -111,21 +111,69 @@ func TestResolveLocation(t *testing.T) {
 	}
 }
 
-func TestRoleName(t *testing.T) {
-	for in, want := range map[string]string{
-		"arn:aws:iam::123456789012:role/orders":                   "orders",
-		"arn:aws:iam::123456789012:role/service-role/orders-role": "orders-role",
-		"arn:aws-cn:iam::123456789012:role/a/b/c":                 "c",
+func TestParseRoleARN(t *testing.T) {
+	for in, want := range map[string]roleARNParts{
+		"arn:aws:iam::123456789012:role/orders":                   {"aws", "123456789012", "role/orders", "orders"},
+		"arn:aws:iam::123456789012:role/service-role/orders-role": {"aws", "123456789012", "role/service-role/orders-role", "orders-role"},
+		"arn:aws-cn:iam::123456789012:role/a/b/c":                 {"aws-cn", "123456789012", "role/a/b/c", "c"},
 	} {
-		if got, err := roleName(in); err != nil || got != want {
-			t.Errorf("%s: %q %v", in, got, err)
+		if got, err := parseRoleARN(in); err != nil || got != want {
+			t.Errorf("%s: %+v %v", in, got, err)
 		}
 	}
 	for _, bad := range []string{"orders", "arn:aws:iam::123456789012:user/x", "arn:aws:iam::123456789012:role/", "arn:aws:sts::1:role/x"} {
-		if _, err := roleName(bad); err == nil {
+		if _, err := parseRoleARN(bad); err == nil {
 			t.Errorf("%q accepted", bad)
 		}
 	}
+}
+
+// TestSameRole: IAM's answer is the configured role only when partition,
+// account and path/name agree.
+func TestSameRole(t *testing.T) {
+	const configured = "arn:aws:iam::999999999999:role/service-role/lambda-role"
+	want, err := parseRoleARN(configured)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for answered, wantErr := range map[string]string{
+		configured: "",
+		"arn:aws:iam::999999999999:role/service-role/Lambda-Role":    "",
+		"arn:aws:iam::123456789012:role/service-role/lambda-role":    "role in account 999999999999 is not readable with these credentials: permissions unknown",
+		"arn:aws-cn:iam::999999999999:role/service-role/lambda-role": "role in account 999999999999 is not readable with these credentials: permissions unknown",
+		"arn:aws:iam::999999999999:role/lambda-role":                 "iam:GetRole " + configured + " answered with arn:aws:iam::999999999999:role/lambda-role, another role: permissions unknown",
+		"lambda-role": "iam:GetRole " + configured + `: the answer's ARN "lambda-role" is not a role ARN`,
+	} {
+		err := sameRole(configured, want, answered)
+		if (err == nil) != (wantErr == "") || (err != nil && err.Error() != wantErr) {
+			t.Errorf("answer %s: %v, want %q", answered, err, wantErr)
+		}
+	}
+}
+
+// FuzzSameRole: whatever IAM answers, a role is accepted only when its
+// account and partition are the configured role's.
+func FuzzSameRole(f *testing.F) {
+	f.Add("arn:aws:iam::123456789012:role/service-role/orders", "arn:aws:iam::123456789012:role/service-role/orders")
+	f.Add("arn:aws:iam::999999999999:role/x", "arn:aws:iam::123456789012:role/x")
+	f.Add("arn:aws:iam::1:role/a/b", "arn:aws:iam::1:role/A/B")
+	f.Fuzz(func(t *testing.T, configured, answered string) {
+		want, err := parseRoleARN(configured)
+		if err != nil {
+			return
+		}
+		err = sameRole(configured, want, answered)
+		if err != nil {
+			if strings.Contains(err.Error(), "\n") && !strings.Contains(configured+answered, "\n") {
+				t.Fatalf("multi-line error %q", err)
+			}
+			return
+		}
+		got, perr := parseRoleARN(answered)
+		if perr != nil || got.account != want.account || got.partition != want.partition || !strings.EqualFold(got.name, want.name) {
+			t.Fatalf("%q accepted for %q", answered, configured)
+		}
+	})
 }
 
 func FuzzParseTarget(f *testing.F) {

@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
@@ -42,8 +43,10 @@ type Options struct {
 	// CacheDir holds downloaded zips named by SHA-256 ("" = the user cache
 	// directory's fnguard/lambda).
 	CacheDir string
-	// HTTPClient downloads code (nil = http.DefaultClient). AWS API calls use
-	// the SDK's own client, with its retries for throttling.
+	// HTTPClient downloads code (nil = a client that gives up when the
+	// response headers take over 30 s). Whatever the client, a download
+	// fails once no byte has arrived for 60 s. AWS API calls use the SDK's
+	// own client, with its retries for throttling.
 	HTTPClient *http.Client
 	// MaxCodeBytes bounds one zip (0 = DefaultMaxCodeBytes).
 	MaxCodeBytes int64
@@ -56,6 +59,26 @@ type Options struct {
 	// loadOptions are extra SDK configuration options: tests use them for
 	// fake credentials instead of the machine's.
 	loadOptions []func(*config.LoadOptions) error
+	// idleTimeout and headerTimeout replace the download deadlines
+	// (0 = the defaults) so tests need not wait a minute.
+	idleTimeout, headerTimeout time.Duration
+}
+
+// Download deadlines. A presigned S3 URL that stops answering would
+// otherwise hold one of the Concurrency slots for ever, and LoadAll would
+// never finish.
+const (
+	defaultIdleTimeout   = 60 * time.Second
+	defaultHeaderTimeout = 30 * time.Second
+)
+
+// downloadClient is the default code client: http.DefaultTransport's
+// settings (proxy from the environment, dial and TLS timeouts) plus a
+// bound on the wait for response headers, which http.DefaultClient lacks.
+func downloadClient(headerTimeout time.Duration) *http.Client {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.ResponseHeaderTimeout = headerTimeout
+	return &http.Client{Transport: t}
 }
 
 // loader holds what one Load or LoadAll shares: the SDK configuration,
@@ -90,8 +113,14 @@ func newLoader(ctx context.Context, opts Options) (*loader, error) {
 		}
 		opts.CacheDir = filepath.Join(d, "fnguard", "lambda")
 	}
+	if opts.idleTimeout <= 0 {
+		opts.idleTimeout = defaultIdleTimeout
+	}
+	if opts.headerTimeout <= 0 {
+		opts.headerTimeout = defaultHeaderTimeout
+	}
 	if opts.HTTPClient == nil {
-		opts.HTTPClient = http.DefaultClient
+		opts.HTTPClient = downloadClient(opts.headerTimeout)
 	}
 	if opts.MaxCodeBytes <= 0 {
 		opts.MaxCodeBytes = DefaultMaxCodeBytes
@@ -99,7 +128,7 @@ func newLoader(ctx context.Context, opts Options) (*loader, error) {
 	if opts.Concurrency <= 0 {
 		opts.Concurrency = DefaultConcurrency
 	}
-	c := &cache{dir: opts.CacheDir, client: opts.HTTPClient, max: opts.MaxCodeBytes, inflight: map[string]*fetchCall{}}
+	c := &cache{dir: opts.CacheDir, client: opts.HTTPClient, max: opts.MaxCodeBytes, idle: opts.idleTimeout, inflight: map[string]*fetchCall{}}
 	// cfg.BaseEndpoint is also where AWS_ENDPOINT_URL and the profile's
 	// endpoint_url land.
 	if ep := aws.ToString(cfg.BaseEndpoint); ep != "" {
@@ -194,6 +223,7 @@ func Load(ctx context.Context, targets []string, opts Options) (*app.Application
 	if err := firstError(ctx, errs); err != nil {
 		return nil, err
 	}
+	got = sameFunctions(got)
 	a.Functions = got
 	ls, lerrs := l.layers(ctx, layerRefs(layers, got), true)
 	if err := firstError(ctx, lerrs); err != nil {

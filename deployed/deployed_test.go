@@ -379,7 +379,7 @@ func TestRoleNotReadable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if fn := a.Functions[0]; fn.Role != nil || fn.RoleNote != "not readable: role "+roleARN("orders-role")+" does not exist" {
+	if fn := a.Functions[0]; fn.Role != nil || fn.RoleNote != "not readable: role "+roleARN("orders-role")+" does not exist in the account these credentials read" {
 		t.Errorf("deleted role: %v %q", fn.Role, fn.RoleNote)
 	}
 }

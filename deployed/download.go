@@ -17,6 +17,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"time"
 )
 
 // DefaultMaxCodeBytes bounds one downloaded zip. Lambda's own limit is 250
@@ -30,7 +31,8 @@ type cache struct {
 	dir      string
 	client   *http.Client
 	max      int64
-	endpoint *url.URL // set when calls go to a compatible endpoint
+	idle     time.Duration // a download fails when no byte arrives for this long
+	endpoint *url.URL      // set when calls go to a compatible endpoint
 
 	mu       sync.Mutex
 	inflight map[string]*fetchCall
@@ -102,7 +104,27 @@ func (c *cache) get(ctx context.Context, key string, sum []byte, location string
 	if err != nil {
 		return "", err
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	// The idle deadline covers connecting and the headers too, so that a
+	// caller's client without timeouts is bounded as well.
+	dctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	idle := c.idle
+	if idle <= 0 {
+		idle = defaultIdleTimeout
+	}
+	stalled := fmt.Errorf("no data for %v", idle)
+	timer := time.AfterFunc(idle, func() { cancel(stalled) })
+	defer timer.Stop()
+	// why replaces a cancellation this deadline caused by what it means;
+	// the caller's own cancellation stays context.Canceled.
+	why := func(err error) error {
+		if ctx.Err() == nil && errors.Is(context.Cause(dctx), stalled) {
+			return stalled
+		}
+		return err
+	}
+
+	req, err := http.NewRequestWithContext(dctx, http.MethodGet, u.String(), nil)
 	if err != nil {
 		return "", fmt.Errorf("code location %s: %v", redact(u), err)
 	}
@@ -113,7 +135,7 @@ func (c *cache) get(ctx context.Context, key string, sum []byte, location string
 		if errors.As(err, &ue) {
 			err = ue.Err
 		}
-		return "", fmt.Errorf("downloading code from %s: %v", redact(u), err)
+		return "", fmt.Errorf("downloading code from %s: %v", redact(u), why(err))
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
@@ -137,10 +159,12 @@ func (c *cache) get(ctx context.Context, key string, sum []byte, location string
 		}
 	}()
 	h := sha256.New()
-	n, err := io.Copy(io.MultiWriter(tmp, h), io.LimitReader(resp.Body, c.max+1))
+	body := &idleReader{r: resp.Body, timer: timer, idle: idle}
+	n, err := io.Copy(io.MultiWriter(tmp, h), io.LimitReader(body, c.max+1))
 	if err != nil {
-		return "", fmt.Errorf("downloading code from %s: after %d bytes: %v", redact(u), n, err)
+		return "", fmt.Errorf("downloading code from %s: after %d bytes: %v", redact(u), n, why(err))
 	}
+	timer.Stop()
 	if n > c.max {
 		return "", fmt.Errorf("code from %s is over the %d-byte limit", redact(u), c.max)
 	}
@@ -172,6 +196,22 @@ func (c *cache) get(ctx context.Context, key string, sum []byte, location string
 	c.bytes += n
 	c.mu.Unlock()
 	return final, nil
+}
+
+// idleReader restarts the idle deadline whenever bytes arrive: a large zip
+// on a slow link is fine, a connection that goes silent is not.
+type idleReader struct {
+	r     io.Reader
+	timer *time.Timer
+	idle  time.Duration
+}
+
+func (r *idleReader) Read(p []byte) (int, error) {
+	n, err := r.r.Read(p)
+	if n > 0 {
+		r.timer.Reset(r.idle)
+	}
+	return n, err
 }
 
 // fileHasHash reports whether path exists with the given SHA-256. A cached

@@ -38,7 +38,7 @@ type fake struct {
 	srv *httptest.Server
 
 	mu        sync.Mutex
-	functions map[string]*fakeFunction // by name
+	functions map[string]*fakeFunction // by name (any key for another account's)
 	layers    map[string]*fakeLayer    // by layer version ARN
 	roles     map[string]*fakeRole     // by name
 	policies  map[string]string        // customer managed: ARN -> document
@@ -51,8 +51,11 @@ type fake struct {
 
 type fakeFunction struct {
 	Name, Runtime, Handler, Role, PackageType, Arch, ImageURI string
-	Layers                                                    []string
-	Zip                                                       []byte
+	// Account owns the function ("" = fakeAccount): a GetFunction by ARN
+	// finds it only in that account, as Lambda does.
+	Account string
+	Layers  []string
+	Zip     []byte
 	// Sha and Size override what GetFunction reports (corruption tests).
 	Sha  string
 	Size int64
@@ -68,6 +71,7 @@ type fakeLayer struct {
 }
 
 type fakeRole struct {
+	Path     string            // "" = /service-role/
 	Inline   map[string]string // name -> document
 	Attached []string          // policy ARNs
 }
@@ -88,8 +92,27 @@ func sha(b []byte) string {
 	return base64.StdEncoding.EncodeToString(s[:])
 }
 
-func fnARN(name string) string {
-	return "arn:aws:lambda:" + fakeRegion + ":" + fakeAccount + ":function:" + name
+func fnARN(name string) string { return accountFnARN(fakeAccount, name) }
+
+func accountFnARN(account, name string) string {
+	return "arn:aws:lambda:" + fakeRegion + ":" + account + ":function:" + name
+}
+
+func (fn *fakeFunction) account() string {
+	if fn.Account == "" {
+		return fakeAccount
+	}
+	return fn.Account
+}
+
+// lookup finds a function by account and name; the caller holds f.mu.
+func (f *fake) lookup(account, name string) *fakeFunction {
+	for _, fn := range f.functions {
+		if fn.Name == name && fn.account() == account {
+			return fn
+		}
+	}
+	return nil
 }
 
 func layerARN(name string, v int) string {
@@ -193,8 +216,10 @@ func (f *fake) lambdaFunctions(w http.ResponseWriter, r *http.Request) {
 		}
 		f.mu.Lock()
 		var names []string
-		for n := range f.functions {
-			names = append(names, n)
+		for _, fn := range f.functions {
+			if fn.account() == fakeAccount {
+				names = append(names, fn.Name)
+			}
 		}
 		f.mu.Unlock()
 		sort.Strings(names)
@@ -215,18 +240,19 @@ func (f *fake) lambdaFunctions(w http.ResponseWriter, r *http.Request) {
 	if !f.gate(w, "lambda:GetFunction", true) {
 		return
 	}
-	name := strings.TrimPrefix(rest, "/")
-	if _, after, ok := strings.Cut(name, ":function:"); ok {
+	name, account := strings.TrimPrefix(rest, "/"), fakeAccount
+	if before, after, ok := strings.Cut(name, ":function:"); ok {
 		name, _, _ = strings.Cut(after, ":")
+		account = before[strings.LastIndexByte(before, ':')+1:]
 	}
 	f.mu.Lock()
-	fn, ok := f.functions[name]
+	fn := f.lookup(account, name)
 	f.mu.Unlock()
-	if !ok {
-		lambdaError(w, 404, "ResourceNotFoundException", "Function not found: "+fnARN(name))
+	if fn == nil {
+		lambdaError(w, 404, "ResourceNotFoundException", "Function not found: "+accountFnARN(account, name))
 		return
 	}
-	arn := fnARN(name)
+	arn := accountFnARN(account, name)
 	if q := r.URL.Query().Get("Qualifier"); q != "" {
 		arn += ":" + q
 	}
@@ -269,14 +295,17 @@ func (f *fake) location(fn *fakeFunction) string {
 		return fn.Location
 	}
 	path := "/code/" + fn.Name
+	if fn.account() != fakeAccount {
+		path = "/code/" + fn.account() + "/" + fn.Name
+	}
 	if fn.S3Host {
-		path = "/awslambda-" + fakeRegion + "-tasks/snapshots/" + fakeAccount + "/" + fn.Name
+		path = "/awslambda-" + fakeRegion + "-tasks/snapshots/" + fn.account() + "/" + fn.Name
 	}
 	f.mu.Lock()
 	f.blobs[path] = fn.Zip
 	f.mu.Unlock()
 	if fn.S3Host {
-		return "https://awslambda-" + fakeRegion + "-tasks.s3." + fakeRegion + ".amazonaws.com/snapshots/" + fakeAccount + "/" + fn.Name + "?X-Amz-Security-Token=tok&X-Amz-Signature=s3cr3t"
+		return "https://awslambda-" + fakeRegion + "-tasks.s3." + fakeRegion + ".amazonaws.com/snapshots/" + fn.account() + "/" + fn.Name + "?X-Amz-Security-Token=tok&X-Amz-Signature=s3cr3t"
 	}
 	return f.srv.URL + path + "?X-Amz-Security-Token=tok&X-Amz-Signature=s3cr3t"
 }
@@ -359,7 +388,13 @@ func (f *fake) iam(w http.ResponseWriter, r *http.Request) {
 	var result string
 	switch action {
 	case "GetRole":
-		result = fmt.Sprintf(`<Role><Path>/service-role/</Path><RoleName>%s</RoleName><RoleId>AROAFAKE</RoleId><Arn>%s</Arn><CreateDate>2024-01-02T03:04:05Z</CreateDate></Role>`, roleName, roleARN(roleName))
+		// IAM reads the caller's account only: fakeAccount.
+		path := role.Path
+		if path == "" {
+			path = "/service-role/"
+		}
+		arn := "arn:aws:iam::" + fakeAccount + ":role" + path + roleName
+		result = fmt.Sprintf(`<Role><Path>%s</Path><RoleName>%s</RoleName><RoleId>AROAFAKE</RoleId><Arn>%s</Arn><CreateDate>2024-01-02T03:04:05Z</CreateDate></Role>`, path, roleName, arn)
 	case "ListRolePolicies":
 		var names []string
 		for n := range role.Inline {

@@ -25,11 +25,31 @@ func (f fnRef) resource() string {
 	return fmt.Sprintf("function %s in %s", f.raw, f.region)
 }
 
+// dedupe drops repeated targets before any call. The account and partition
+// are part of the key: the same name in two accounts is two functions. A
+// bare name (no account) is keyed apart from ARNs; sameFunctions catches it
+// being one of them once Lambda has answered.
 func dedupe(fns []fnRef) []fnRef {
 	seen := map[string]bool{}
 	out := fns[:0]
 	for _, f := range fns {
-		k := f.region + "\x00" + f.name + "\x00" + f.qualifier
+		k := strings.Join([]string{f.partition, f.account, f.region, f.name, f.qualifier}, "\x00")
+		if !seen[k] {
+			seen[k] = true
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// sameFunctions drops functions whose ARN (as Lambda answered, qualifier
+// included) an earlier one has: "orders" and its ARN given together are
+// one function. Load's functions are all read, none nil.
+func sameFunctions(fns []*app.Function) []*app.Function {
+	seen := map[string]bool{}
+	out := fns[:0]
+	for _, f := range fns {
+		k := f.ID + "\x00" + f.File
 		if !seen[k] {
 			seen[k] = true
 			out = append(out, f)

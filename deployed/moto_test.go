@@ -28,7 +28,7 @@ import (
 func TestMoto(t *testing.T) {
 	endpoint := os.Getenv("FNGUARD_TEST_MOTO_URL")
 	if endpoint == "" {
-		t.Skip("FNGUARD_TEST_MOTO_URL not set (start python3 -m moto.server and point it there)")
+		t.Skip("FNGUARD_TEST_MOTO_URL not set (start MOTO_IAM_LOAD_MANAGED_POLICIES=true python3 -m moto.server and point it there)")
 	}
 	code, layerZip := fixture(t, "node-function.zip"), fixture(t, "node-layer.zip")
 	hermetic(t)

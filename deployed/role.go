@@ -73,38 +73,68 @@ func roleReason(err error) string {
 	return err.Error()
 }
 
-// roleName is the last path segment of a role ARN
+// roleARNParts is what identifies a role: its partition, its account and
+// its resource ("role/service-role/orders").
+type roleARNParts struct{ partition, account, resource, name string }
+
+// parseRoleARN splits a role ARN; name is the last path segment
 // ("arn:aws:iam::123456789012:role/service-role/orders" is "orders").
-func roleName(roleARN string) (string, error) {
+func parseRoleARN(roleARN string) (roleARNParts, error) {
 	f := strings.SplitN(roleARN, ":", 6)
 	if len(f) != 6 || f[0] != "arn" || f[2] != "iam" || !strings.HasPrefix(f[5], "role/") {
-		return "", fmt.Errorf("role %q is not an IAM role ARN", roleARN)
+		return roleARNParts{}, fmt.Errorf("role %q is not an IAM role ARN", roleARN)
 	}
 	name := f[5][strings.LastIndexByte(f[5], '/')+1:]
 	if name == "" {
-		return "", fmt.Errorf("role %q is not an IAM role ARN", roleARN)
+		return roleARNParts{}, fmt.Errorf("role %q is not an IAM role ARN", roleARN)
 	}
-	return name, nil
+	return roleARNParts{partition: f[1], account: f[4], resource: f[5], name: name}, nil
+}
+
+// sameRole checks that IAM's answer is the configured role. GetRole takes
+// a name and reads the credentials' own account: for another account's
+// function it answers with whatever role of that name the caller happens
+// to have, and judging that one would pass a role nobody has read.
+func sameRole(configured string, want roleARNParts, answered string) error {
+	got, err := parseRoleARN(answered)
+	if err != nil {
+		return fmt.Errorf("iam:GetRole %s: the answer's ARN %q is not a role ARN", configured, answered)
+	}
+	if got.partition != want.partition || got.account != want.account {
+		return fmt.Errorf("role in account %s is not readable with these credentials: permissions unknown", want.account)
+	}
+	// Role names are unique per account regardless of case; the path is
+	// part of the ARN Lambda assumes.
+	if !strings.EqualFold(got.resource, want.resource) {
+		return fmt.Errorf("iam:GetRole %s answered with %s, another role: permissions unknown", configured, answered)
+	}
+	return nil
 }
 
 // readRole reads the role, its inline policies and its attached managed
 // policies. Any failure makes the whole role unknown: judging half a role
 // would make what could not be read look like a clean pass.
 func readRole(ctx context.Context, client *awsiam.Client, roleARN string) (*iam.Role, error) {
-	name, err := roleName(roleARN)
+	want, err := parseRoleARN(roleARN)
 	if err != nil {
 		return nil, err
 	}
+	name := want.name
 	out, err := client.GetRole(ctx, &awsiam.GetRoleInput{RoleName: &name})
 	if err != nil {
 		if errorCode(err) == "NoSuchEntity" {
-			return nil, fmt.Errorf("role %s does not exist", roleARN)
+			// Only the credentials' account was searched: the role may
+			// well exist in the function's.
+			return nil, fmt.Errorf("role %s does not exist in the account these credentials read", roleARN)
 		}
 		return nil, apiError(err, "iam:GetRole", roleARN)
 	}
-	arn := roleARN
-	if out.Role != nil && out.Role.Arn != nil {
-		arn = *out.Role.Arn
+	if out.Role == nil || aws.ToString(out.Role.Arn) == "" {
+		return nil, fmt.Errorf("iam:GetRole %s: no role ARN in the answer", roleARN)
+	}
+	arn := *out.Role.Arn
+	if err := sameRole(roleARN, want, arn); err != nil {
+		return nil, err
 	}
 	role := &iam.Role{ID: name, ARN: &arn, ManagedPolicies: []string{}, Statements: []iam.Statement{}}
 

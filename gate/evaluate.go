@@ -215,12 +215,22 @@ func EvaluateWith(res *vulndb.Result, in Input) *Verdict {
 			v.Reasons = append(v.Reasons, l.text)
 		}
 	}
+	// Lines are handed to the functions they name in one pass: a release
+	// of thousands of functions sharing one code folder must not cost
+	// functions × lines.
+	byID := make(map[string]*FunctionVerdict, len(v.Functions))
 	for _, fv := range v.Functions {
 		fv.Pass = true
-		for _, l := range lines {
-			if !slices.Contains(l.fns, fv.ID) {
+		byID[fv.ID] = fv
+	}
+	for _, l := range lines {
+		seen := map[string]bool{}
+		for _, id := range l.fns {
+			fv := byID[id]
+			if fv == nil || seen[id] {
 				continue
 			}
+			seen[id] = true
 			if l.block {
 				fv.Pass = false
 			}

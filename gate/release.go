@@ -26,6 +26,7 @@ import (
 	gocvss30 "github.com/pandatix/go-cvss/30"
 	gocvss31 "github.com/pandatix/go-cvss/31"
 
+	"github.com/fnguard/fnguard/app"
 	"github.com/fnguard/fnguard/iam"
 	"github.com/fnguard/fnguard/lockfiles/categories"
 	"github.com/fnguard/fnguard/release"
@@ -49,6 +50,7 @@ func evaluateRelease(r *release.Release, res *vulndb.Result, decisions []*Decisi
 	var lines []reasonLine
 	usedLayers := map[string]bool{}
 	var fvs []*FunctionVerdict
+	inspected := 0
 	for fi, f := range r.Functions {
 		fv := &FunctionVerdict{ID: f.ID, Label: f.Label()}
 		fvs = append(fvs, fv)
@@ -68,6 +70,18 @@ func evaluateRelease(r *release.Release, res *vulndb.Result, decisions []*Decisi
 		}
 		for _, arn := range f.ExternalLayers {
 			add(classWarn, subExternalLayer, false, fmt.Sprintf("function %s: layer %s is not in the definition: not inspected", f.ID, arn))
+		}
+		if f.Error == "" && !codeInspected(f) {
+			what := f.Code.Type
+			if f.Code.Path != "" {
+				what += " " + f.Code.Path
+			}
+			if f.Code.Note != "" {
+				what += " (" + f.Code.Note + ")"
+			}
+			add(classWarn, subExternalLayer, false, fmt.Sprintf("function %s: code %s: not inspected", f.ID, what))
+		} else if f.Error == "" {
+			inspected++
 		}
 		if f.Role == nil {
 			note := f.RoleNote
@@ -100,6 +114,12 @@ func evaluateRelease(r *release.Release, res *vulndb.Result, decisions []*Decisi
 			fv.Blast = b
 			add(classBlast, 0, true, b.Text)
 		}
+	}
+	if inspected == 0 && len(r.Functions) > 0 {
+		// Images, S3 locations, unresolved paths: when no function's code
+		// could be read at all, nothing was scanned, which is not a pass.
+		cls, sub, block, text := unreadableLine(p, fmt.Sprintf("no function's code could be inspected (%d functions: images, S3 or unresolved locations)", len(r.Functions)))
+		lines = append(lines, reasonLine{class: cls, sub: sub, key: "A", text: text, block: block})
 	}
 	for i, l := range r.Layers {
 		if l.Error != "" && !usedLayers[l.ID] {
@@ -406,4 +426,10 @@ func v3Vectors(f *vulndb.Finding) []string {
 		}
 	}
 	return out
+}
+
+// codeInspected reports whether fnguard read what a function ships: its
+// folder or zip, or inline code (which holds no third-party package).
+func codeInspected(f *release.Function) bool {
+	return f.Artifact != "" || f.Code.Type == app.CodeInline
 }
