@@ -132,6 +132,13 @@ func loadApplication(ctx context.Context, targets []string, opts InventoryOption
 		return a, nil
 	}
 	if len(targets) != 1 {
+		// Read as plain folders, an application's roles would go unjudged
+		// and its functions unattributed: one application per run.
+		for _, t := range targets {
+			if kind, ok := app.Detect(t); ok {
+				return nil, InputErr("%s is a %s application: scan it on its own, not beside other paths", t, kind)
+			}
+		}
 		return nil, nil
 	}
 	if _, ok := app.Detect(targets[0]); !ok {
