@@ -146,7 +146,7 @@ func unknownRoleLine(p *Policy, what string) (int, int, bool, string) {
 
 // decideRole judges one finding of f's role.
 func decideRole(f *release.Function, rf iam.Finding, p *Policy, now time.Time, used, expired []bool) *RoleDecision {
-	rd := &RoleDecision{Function: f.ID, Role: roleName(f.Role), Finding: rf, Failing: p.RuleFails(rf.Rule)}
+	rd := &RoleDecision{Function: f.ID, Role: f.Role.Name(), Finding: rf, Failing: p.RuleFails(rf.Rule)}
 	if rf.Statement >= 0 && rf.Statement < len(f.Role.Statements) {
 		rd.Source = f.Role.Statements[rf.Statement].Source
 	} else {
@@ -189,19 +189,6 @@ func roleExpiredDate(p *Policy, f *release.Function, rule string, now time.Time)
 		}
 	}
 	return strings.Join(dates, ", ")
-}
-
-func roleName(r *iam.Role) string {
-	if r == nil {
-		return ""
-	}
-	if r.ID != "" {
-		return r.ID
-	}
-	if r.ARN != nil {
-		return *r.ARN
-	}
-	return ""
 }
 
 // roleText names a role finding as every report shows it: rule, function,

@@ -64,3 +64,16 @@ const (
 	RuleAdminManaged      = "admin-managed-policy"
 	RuleFullAccessManaged = "full-access-managed-policy"
 )
+
+// Name is how reports name a role: its logical id, else its ARN.
+func (r *Role) Name() string {
+	switch {
+	case r == nil:
+		return ""
+	case r.ID != "":
+		return r.ID
+	case r.ARN != nil:
+		return *r.ARN
+	}
+	return ""
+}

@@ -61,7 +61,7 @@ func (m *model) attach(r *release.Release) {
 			a.roles[f.ID] = fv.Roles
 		} else if f.Role != nil {
 			for _, rf := range f.Role.Findings {
-				rd := &gate.RoleDecision{Function: f.ID, Role: roleName(f.Role), Finding: rf, Failing: iam.IsFailing(rf.Rule)}
+				rd := &gate.RoleDecision{Function: f.ID, Role: f.Role.Name(), Finding: rf, Failing: iam.IsFailing(rf.Rule)}
 				if rf.Statement >= 0 && rf.Statement < len(f.Role.Statements) {
 					rd.Source = f.Role.Statements[rf.Statement].Source
 				} else {
@@ -79,19 +79,6 @@ func (m *model) attach(r *release.Release) {
 		}
 	}
 	m.app = a
-}
-
-func roleName(r *iam.Role) string {
-	if r == nil {
-		return ""
-	}
-	if r.ID != "" {
-		return r.ID
-	}
-	if r.ARN != nil {
-		return *r.ARN
-	}
-	return ""
 }
 
 // functionIDs are the logical ids of the functions shipping p, sorted.
@@ -178,7 +165,7 @@ func roleSummary(f *release.Function) string {
 		}
 		return "role: " + note
 	}
-	s := "role " + roleName(r)
+	s := "role " + r.Name()
 	if r.Generated {
 		s += " (generated)"
 	}
