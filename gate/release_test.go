@@ -1,9 +1,8 @@
 package gate
 
 import (
-	"archive/zip"
 	"context"
-	"io"
+	"github.com/fnguard/fnguard/internal/osvtest"
 	"slices"
 	"strings"
 	"testing"
@@ -26,29 +25,7 @@ const exampleZip = "../examples/orders-function.zip"
 
 func exampleRecords(t testing.TB) []*osv.Record {
 	t.Helper()
-	zr, err := zip.OpenReader("../examples/osv/npm/all.zip")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer zr.Close()
-	var out []*osv.Record
-	for _, f := range zr.File {
-		rc, err := f.Open()
-		if err != nil {
-			t.Fatal(err)
-		}
-		data, err := io.ReadAll(rc)
-		rc.Close()
-		if err != nil {
-			t.Fatal(err)
-		}
-		r, err := osv.Parse(data)
-		if err != nil {
-			t.Fatalf("%s: %v", f.Name, err)
-		}
-		out = append(out, r)
-	}
-	return out
+	return osvtest.ZipRecords(t, "../examples/osv/npm/all.zip")
 }
 
 func allow(source string, line int, actions []string, resources ...string) iam.Statement {

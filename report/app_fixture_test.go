@@ -1,10 +1,9 @@
 package report
 
 import (
-	"archive/zip"
 	"bytes"
 	"context"
-	"io"
+	"github.com/fnguard/fnguard/internal/osvtest"
 	"path/filepath"
 	"sort"
 	"testing"
@@ -24,29 +23,7 @@ const exampleApp = "../examples/orders-app"
 // (examples/osv/npm/all.zip is the example's own database source).
 func zipRecords(t testing.TB, file string) []*osv.Record {
 	t.Helper()
-	zr, err := zip.OpenReader(file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer zr.Close()
-	var out []*osv.Record
-	for _, f := range zr.File {
-		rc, err := f.Open()
-		if err != nil {
-			t.Fatal(err)
-		}
-		data, err := io.ReadAll(rc)
-		rc.Close()
-		if err != nil {
-			t.Fatal(err)
-		}
-		r, err := osv.Parse(data)
-		if err != nil {
-			t.Fatalf("%s!/%s: %v", file, f.Name, err)
-		}
-		out = append(out, r)
-	}
-	return out
+	return osvtest.ZipRecords(t, file)
 }
 
 // appFixture loads an application, inventories it and matches it against

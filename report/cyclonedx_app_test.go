@@ -1,12 +1,11 @@
 package report
 
 import (
-	"archive/zip"
 	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
-	"io"
+	"github.com/fnguard/fnguard/internal/osvtest"
 	"os"
 	"path/filepath"
 	"slices"
@@ -28,28 +27,7 @@ import (
 // (lodash among them).
 func cdxAppRecords(t *testing.T) []*osv.Record {
 	t.Helper()
-	var out []*osv.Record
-	zr, err := zip.OpenReader("../examples/osv/npm/all.zip")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer zr.Close()
-	for _, f := range zr.File {
-		rc, err := f.Open()
-		if err != nil {
-			t.Fatal(err)
-		}
-		data, err := io.ReadAll(rc)
-		rc.Close()
-		if err != nil {
-			t.Fatal(err)
-		}
-		r, err := osv.Parse(data)
-		if err != nil {
-			t.Fatalf("%s: %v", f.Name, err)
-		}
-		out = append(out, r)
-	}
+	out := osvtest.ZipRecords(t, "../examples/osv/npm/all.zip")
 	files, _ := filepath.Glob(filepath.Join("testdata", "records", "*.json"))
 	sort.Strings(files)
 	for _, f := range files {
