@@ -22,12 +22,8 @@ import (
 	"github.com/google/osv-scalibr/extractor/filesystem/language/java/gradlelockfile"
 	"github.com/google/osv-scalibr/extractor/filesystem/language/java/pomxml"
 	"github.com/google/osv-scalibr/extractor/filesystem/language/javascript/packagejson"
-	"github.com/google/osv-scalibr/extractor/filesystem/language/javascript/packagelockjson"
-	"github.com/google/osv-scalibr/extractor/filesystem/language/javascript/pnpmlock"
 	"github.com/google/osv-scalibr/extractor/filesystem/language/javascript/yarnlock"
-	"github.com/google/osv-scalibr/extractor/filesystem/language/php/composerlock"
 	"github.com/google/osv-scalibr/extractor/filesystem/language/python/pdmlock"
-	"github.com/google/osv-scalibr/extractor/filesystem/language/python/pipfilelock"
 	"github.com/google/osv-scalibr/extractor/filesystem/language/python/poetrylock"
 	"github.com/google/osv-scalibr/extractor/filesystem/language/python/requirements"
 	"github.com/google/osv-scalibr/extractor/filesystem/language/python/uvlock"
@@ -79,14 +75,14 @@ func newPlugins() ([]plugin, error) {
 		place  func(string) bool
 		binary bool
 	}{
-		{packagelockjson.New, cfg, rankLockfile, projectFile, false},
+		{newNPMLock, cfg, rankLockfile, projectFile, false}, // fnguard: scalibr's is quadratic (npmlock.go)
 		{yarnlock.New, cfg, rankLockfile, projectFile, false},
-		{pnpmlock.New, cfg, rankLockfile, projectFile, false},
+		{newPNPMLock, cfg, rankLockfile, projectFile, false}, // fnguard: scalibr's is quadratic (pnpmlock.go)
 		{packagejson.New, cfg, rankInstalled, installedNodePackage, false},
 		{wheelegg.New, cfg, rankInstalled, pythonMetadata, false},
 		{requirements.New, cfg, rankLockfile, projectFile, false},
 		{poetrylock.New, cfg, rankLockfile, projectFile, false},
-		{pipfilelock.New, cfg, rankLockfile, projectFile, false},
+		{newPipfileLock, cfg, rankLockfile, projectFile, false}, // fnguard: scalibr's is quadratic (pipfilelock.go)
 		{uvlock.New, cfg, rankLockfile, projectFile, false},
 		{pdmlock.New, cfg, rankLockfile, projectFile, false},
 		{archive.New, javaCfg, rankInstalled, anywhere, false},
@@ -98,7 +94,7 @@ func newPlugins() ([]plugin, error) {
 		{gemfilelock.New, cfg, rankLockfile, projectFile, false},
 		{depsjson.New, cfg, rankInstalled, anywhere, false},
 		{packageslockjson.New, cfg, rankLockfile, projectFile, false},
-		{composerlock.New, cfg, rankLockfile, projectFile, false},
+		{newComposerLock, cfg, rankLockfile, projectFile, false}, // fnguard: scalibr's is quadratic (composerlock.go)
 		{cargolock.New, cfg, rankLockfile, projectFile, false},
 		{cargoauditable.New, cfg, rankInstalled, anywhere, true},
 	}

@@ -60,6 +60,9 @@ func (m *merger) add(f found) {
 	p := &Package{Ecosystem: eco, Name: name, Version: version, Licenses: f.pkg.Licenses}
 	if f.sha256 != "" {
 		p.Hashes = map[string]string{"SHA-256": f.sha256}
+	} else if h, ok := f.pkg.Metadata.(interface{ PackageHashes() map[string]string }); ok {
+		// An npm lockfile's integrity: the hash of the tarball installed.
+		p.Hashes = h.PackageHashes()
 	}
 	m.addPackage(p, f.rank, f.plugin, f.location)
 }

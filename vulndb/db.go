@@ -18,6 +18,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -91,6 +92,15 @@ func DefaultPath() string {
 type DB struct {
 	path string
 	bolt *bolt.DB
+
+	// A scan asks for the same package once per version present (a large
+	// lockfile holds many versions of a name) and for alias records again
+	// while scoring: each record is inflated and parsed once per handle.
+	// Records are never modified after Parse, so sharing them is safe.
+	mu       sync.Mutex
+	decoded  map[string]*osv.Record   // ID -> record; nil: not stored
+	packages map[string][]*osv.Record // index prefix -> Records' answer
+	pages    pageReleaser
 }
 
 // Open opens the database read-only. It does not read any record, so its cost
@@ -106,7 +116,8 @@ func Open(path string) (*DB, error) {
 	if !fi.Mode().IsRegular() {
 		return nil, fmt.Errorf("%s: not a regular file: %w", path, ErrCorrupt)
 	}
-	db := &DB{path: path}
+	removeLeftovers(path)
+	db := &DB{path: path, decoded: map[string]*osv.Record{}, packages: map[string][]*osv.Record{}}
 	err = guard(path, func() error {
 		b, err := bolt.Open(path, 0, &bolt.Options{ReadOnly: true, Timeout: openTimeout})
 		if errors.Is(err, bolterrors.ErrTimeout) {
@@ -116,6 +127,7 @@ func Open(path string) (*DB, error) {
 			return fmt.Errorf("%s: %v: %w", path, err, ErrCorrupt)
 		}
 		db.bolt = b
+		db.pages.size = fi.Size()
 		return b.View(func(tx *bolt.Tx) error {
 			// bbolt maps the file lazily, so a truncated file would only fault
 			// on first access to a missing page; the high-water mark in the
@@ -133,6 +145,25 @@ func Open(path string) (*DB, error) {
 		return nil, err
 	}
 	return db, nil
+}
+
+// removeLeftovers deletes the temporary files of updates that were killed,
+// so that a machine that only scans after a killed update does not keep
+// a database-sized file forever. Only when no update holds the lock: a
+// running update's files are in use.
+func removeLeftovers(path string) {
+	m, _ := filepath.Glob(globEscape(path) + ".tmp-*")
+	if len(m) == 0 {
+		return
+	}
+	f, err := os.OpenFile(path+".lock", os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		return // a read-only cache: nothing to clean up with
+	}
+	defer f.Close()
+	if ok, _ := tryLock(f); ok {
+		removeTemps(path)
+	}
 }
 
 func checkMeta(path string, tx *bolt.Tx) error {
@@ -229,13 +260,17 @@ func names(r *osv.Record, p []byte) bool {
 // it lists.
 func (db *DB) Records(eco, name string) ([]*osv.Record, error) {
 	prefix := indexPrefix(eco, name)
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	if out, ok := db.packages[string(prefix)]; ok {
+		return slices.Clone(out), nil
+	}
 	var out []*osv.Record
 	err := db.view(func(tx *bolt.Tx) error {
 		recs := tx.Bucket(bucketRecords)
 		c := tx.Bucket(bucketIndex).Cursor()
 		for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
-			id := string(k[len(prefix):])
-			r, err := db.decodeRecord(id, recs.Get([]byte(id)))
+			r, err := db.record(recs, string(k[len(prefix):]))
 			if err != nil {
 				return err
 			}
@@ -247,29 +282,56 @@ func (db *DB) Records(eco, name string) ([]*osv.Record, error) {
 		}
 		return nil
 	})
-	return out, err
+	if err != nil {
+		return nil, err
+	}
+	db.packages[string(prefix)] = out
+	return slices.Clone(out), nil
 }
 
 // Record returns the record with the given ID, or nil if it is not stored.
 func (db *DB) Record(id string) (*osv.Record, error) {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	if r, ok := db.decoded[id]; ok {
+		return r, nil
+	}
 	var r *osv.Record
 	err := db.view(func(tx *bolt.Tx) error {
 		var err error
-		r, err = db.decodeRecord(id, tx.Bucket(bucketRecords).Get([]byte(id)))
+		r, err = db.record(tx.Bucket(bucketRecords), id)
 		return err
 	})
 	return r, err
+}
+
+// record decodes one stored record, or returns it from the cache; db.mu is
+// held.
+func (db *DB) record(recs *bolt.Bucket, id string) (*osv.Record, error) {
+	if r, ok := db.decoded[id]; ok {
+		return r, nil
+	}
+	v := recs.Get([]byte(id))
+	r, err := db.decodeRecord(id, v)
+	if err != nil {
+		return nil, err
+	}
+	db.decoded[id] = r
+	db.pages.touched(db.bolt, len(v))
+	return r, nil
 }
 
 func (db *DB) decodeRecord(id string, v []byte) (*osv.Record, error) {
 	if v == nil {
 		return nil, nil
 	}
-	raw, err := decompress(v)
-	if err != nil {
+	buf := bufPool.Get().(*bytes.Buffer)
+	defer bufPool.Put(buf)
+	if err := inflate(buf, v); err != nil {
 		return nil, fmt.Errorf("%s: record %s: %v: %w", db.path, id, err, ErrCorrupt)
 	}
-	r, err := osv.Parse(raw)
+	// Parse copies what it keeps: the buffer goes back to the pool.
+	r, err := osv.Parse(buf.Bytes())
 	if err != nil {
 		return nil, fmt.Errorf("%s: record %s: %v: %w", db.path, id, err, ErrCorrupt)
 	}
@@ -385,14 +447,38 @@ func compress(raw []byte) []byte {
 const maxStoredRecord = maxRecordBytes
 
 func decompress(v []byte) ([]byte, error) {
-	r := flate.NewReaderDict(bytes.NewReader(v), []byte(flateDict))
-	defer r.Close()
-	out, err := io.ReadAll(io.LimitReader(r, maxStoredRecord+1))
-	if err != nil {
+	var buf bytes.Buffer
+	if err := inflate(&buf, v); err != nil {
 		return nil, err
 	}
-	if len(out) > maxStoredRecord {
-		return nil, fmt.Errorf("record larger than %d bytes", maxStoredRecord)
+	return buf.Bytes(), nil
+}
+
+// A flate reader carries a 32 KiB window and its Huffman tables; one per
+// record read made up half of the bytes a scan allocated. Readers are
+// reset onto each record with the dictionary instead.
+var (
+	inflatePool = sync.Pool{New: func() any {
+		return flate.NewReaderDict(bytes.NewReader(nil), []byte(flateDict))
+	}}
+	bufPool   = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+	dictBytes = []byte(flateDict)
+)
+
+// inflate decompresses a stored value into buf (reset first), bounded by
+// maxStoredRecord.
+func inflate(buf *bytes.Buffer, v []byte) error {
+	buf.Reset()
+	r := inflatePool.Get().(io.ReadCloser)
+	defer inflatePool.Put(r)
+	if err := r.(flate.Resetter).Reset(bytes.NewReader(v), dictBytes); err != nil {
+		return err
 	}
-	return out, nil
+	if _, err := buf.ReadFrom(io.LimitReader(r, maxStoredRecord+1)); err != nil {
+		return err
+	}
+	if buf.Len() > maxStoredRecord {
+		return fmt.Errorf("record larger than %d bytes", maxStoredRecord)
+	}
+	return nil
 }

@@ -244,3 +244,61 @@ func TestUpdateBadEcosystemName(t *testing.T) {
 		}
 	}
 }
+
+// A killed update leaves its temporary copy behind; the next Open removes
+// it unless an update is running (holds the lock).
+func TestOpenRemovesLeftovers(t *testing.T) {
+	dbPath := buildTestDB(t)
+	left := dbPath + ".tmp-123"
+	if err := os.WriteFile(left, []byte("partial copy"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	unlock, err := lock(context.Background(), dbPath+".lock", newProgress(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := Open(dbPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	if _, err := os.Stat(left); err != nil {
+		t.Fatalf("Open removed a file while an update held the lock: %v", err)
+	}
+	unlock()
+	db, err = Open(dbPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	noTemps(t, dbPath)
+}
+
+// A scan asks for a package once per version present: each record is
+// decoded once per handle, and Record finds what Records decoded.
+func TestRecordsDecodedOnce(t *testing.T) {
+	db, err := Open(buildTestDB(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	a, err := db.Records("npm", "lodash")
+	if err != nil || len(a) == 0 {
+		t.Fatalf("Records: %v, %v", a, err)
+	}
+	b, _ := db.Records("npm", "lodash")
+	if len(a) != len(b) || a[0] != b[0] {
+		t.Fatalf("second lookup decoded again: %p vs %p", a[0], b[0])
+	}
+	a[0] = nil // the caller's slice is its own
+	c, _ := db.Records("npm", "lodash")
+	if c[0] == nil {
+		t.Fatal("a caller's change reached the cache")
+	}
+	if r, _ := db.Record(c[0].ID); r != c[0] {
+		t.Errorf("Record(%s) decoded again", c[0].ID)
+	}
+	if r, err := db.Record("NOPE-0000"); r != nil || err != nil {
+		t.Errorf("Record(missing) = %v, %v", r, err)
+	}
+}

@@ -203,6 +203,31 @@ type updater struct {
 	now   time.Time
 	force bool
 	db    *bolt.DB
+	// tx is set when the update writes the live file in place: every
+	// change goes into this one transaction, committed at the very end.
+	tx *bolt.Tx
+}
+
+// errNeedFull stops an in-place update: an ecosystem needs its whole
+// all.zip read, which the copy-and-rename path does.
+var errNeedFull = errors.New("a full read is needed")
+
+// inPlaceWait bounds the wait for scans that hold the live file open; past
+// it the update builds a copy instead, which needs no lock on the file.
+const inPlaceWait = 5 * time.Second
+
+func (u *updater) view(fn func(*bolt.Tx) error) error {
+	if u.tx != nil {
+		return fn(u.tx)
+	}
+	return u.db.View(fn)
+}
+
+func (u *updater) update(fn func(*bolt.Tx) error) error {
+	if u.tx != nil {
+		return fn(u.tx)
+	}
+	return u.db.Update(fn)
 }
 
 func (u *updater) step(ctx context.Context, name string) error {
@@ -233,6 +258,16 @@ func run(ctx context.Context, path string, src source, ecos []string, o UpdateOp
 	removeTemps(path)
 	if err := u.step(ctx, "locked"); err != nil {
 		return nil, err
+	}
+	if !o.Full {
+		ok, err := u.inPlace(ctx, ecos, res)
+		if err != nil || ok {
+			if err != nil {
+				return nil, err
+			}
+			return res, nil
+		}
+		res.Ecosystems, res.BytesFetched = nil, 0
 	}
 
 	tmp, err := os.CreateTemp(dir, filepath.Base(path)+".tmp-*")
@@ -312,6 +347,70 @@ func run(ctx context.Context, path string, src source, ecos []string, o UpdateOp
 	// even though the update reported success.
 	syncDir(dir)
 	return res, nil
+}
+
+// inPlace brings the live database up to date in one bbolt write
+// transaction when no ecosystem needs a full read: the common case (nothing
+// or a few records changed) then costs what changed, not a copy and a
+// compaction of the whole file. bbolt commits by writing new pages and then
+// one meta page, fsynced, so a kill at any point leaves the previous state;
+// nothing is committed before every ecosystem has been fetched and written.
+// It returns false, having changed nothing, when the copy-and-rename path
+// must do the update: no valid database yet, a full read needed, or scans
+// holding the file past inPlaceWait.
+func (u *updater) inPlace(ctx context.Context, ecos []string, res *UpdateResult) (bool, error) {
+	prev, err := Open(u.path)
+	if err != nil {
+		if errors.Is(err, ErrNoDatabase) || errors.Is(err, ErrCorrupt) || errors.Is(err, ErrLocked) {
+			return false, nil
+		}
+		return false, err
+	}
+	prev.Close()
+	db, err := bolt.Open(u.path, 0o644, &bolt.Options{Timeout: inPlaceWait})
+	if err != nil {
+		return false, nil
+	}
+	tx, err := db.Begin(true)
+	if err != nil {
+		db.Close()
+		return false, nil
+	}
+	u.db, u.tx = db, tx
+	defer func() {
+		if u.tx != nil {
+			u.tx.Rollback()
+		}
+		u.db.Close()
+		u.db, u.tx = nil, nil
+	}()
+	var results []EcosystemResult
+	for _, eco := range ecos {
+		er, err := u.updateEco(ctx, eco)
+		if errors.Is(err, errNeedFull) {
+			return false, nil
+		}
+		if err != nil {
+			return false, err
+		}
+		results = append(results, *er)
+	}
+	if err := tx.Bucket(bucketMeta).Put(keyUpdated, formatTime(u.now)); err != nil {
+		return false, fmt.Errorf("update %s: %v", u.path, err)
+	}
+	if err := u.step(ctx, "commit"); err != nil {
+		return false, err
+	}
+	u.tx = nil
+	if err := tx.Commit(); err != nil {
+		return false, fmt.Errorf("update %s: %v", u.path, err)
+	}
+	for _, er := range results {
+		res.Ecosystems = append(res.Ecosystems, er)
+		res.BytesFetched += er.BytesFetched
+		u.prog.printf("%s", er.summary())
+	}
+	return true, nil
 }
 
 func (e *EcosystemResult) summary() string {
@@ -427,7 +526,7 @@ type ecoState struct {
 
 func (u *updater) state(eco string) (*ecoState, error) {
 	st := &ecoState{valid: map[string]validators{}}
-	err := u.db.View(func(tx *bolt.Tx) error {
+	err := u.view(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketEco).Bucket([]byte(eco))
 		if b == nil || string(b.Get(keySource)) != u.src.String() {
 			return nil
@@ -468,6 +567,9 @@ func (u *updater) updateEco(ctx context.Context, eco string) (*EcosystemResult, 
 			return res, err
 		}
 	}
+	if u.tx != nil {
+		return nil, errNeedFull
+	}
 	return res, u.full(ctx, eco, st, res)
 }
 
@@ -480,7 +582,7 @@ type ecoMeta struct {
 }
 
 func (u *updater) finishEco(eco string, m ecoMeta, res *EcosystemResult) error {
-	return u.db.Update(func(tx *bolt.Tx) error {
+	return u.update(func(tx *bolt.Tx) error {
 		b, err := ecoBucket(tx, eco)
 		if err != nil {
 			return err
@@ -504,7 +606,13 @@ func (u *updater) finishEco(eco string, m ecoMeta, res *EcosystemResult) error {
 		if old := parseTime(b.Get(keyNewest)); m.full || m.newest.After(old) {
 			puts[string(keyNewest)] = formatTime(m.newest)
 		}
-		n := b.Bucket(bucketIDs).Stats().KeyN
+		// Stats counts committed pages only; in-place updates have not
+		// committed yet.
+		n := 0
+		c := b.Bucket(bucketIDs).Cursor()
+		for k, _ := c.First(); k != nil; k, _ = c.Next() {
+			n++
+		}
 		res.Records = n
 		puts[string(keyCount)] = []byte(strconv.Itoa(n))
 		for k, v := range puts {
@@ -544,6 +652,17 @@ func (u *updater) full(ctx context.Context, eco string, st *ecoState, res *Ecosy
 	if st.known && !u.force {
 		prev = st.valid[fileAllZip]
 	}
+	// The listing's validators, taken before the zip is read, let the next
+	// update learn with one conditional request that nothing changed since
+	// (the zip read after them is at least as new as that listing).
+	valid := map[string]validators{}
+	var prevList validators
+	if st.known && !u.force {
+		prevList = st.valid[fileModifiedIDs]
+	}
+	if v, ok := u.listingValidators(ctx, eco, prevList); ok {
+		valid[fileModifiedIDs] = v
+	}
 	resp, err := u.src.fetch(ctx, eco, fileAllZip, prev, maxZipBytes)
 	if err != nil {
 		return err
@@ -554,8 +673,9 @@ func (u *updater) full(ctx context.Context, eco string, st *ecoState, res *Ecosy
 		return fmt.Errorf("%s: not found", where)
 	case resp.notModified:
 		res.Mode = ModeUnchanged
-		return u.finishEco(eco, ecoMeta{newest: st.newest}, res)
+		return u.finishEco(eco, ecoMeta{newest: st.newest, valid: valid}, res)
 	}
+	valid[fileAllZip] = resp.valid
 	ra, size, err := u.local(ctx, resp, eco, where)
 	if err != nil {
 		return err
@@ -590,8 +710,22 @@ func (u *updater) full(ctx context.Context, eco string, st *ecoState, res *Ecosy
 		w.rollback()
 		return err
 	}
-	return u.finishEco(eco, ecoMeta{full: true, zipBytes: size, newest: newest,
-		valid: map[string]validators{fileAllZip: resp.valid}}, res)
+	return u.finishEco(eco, ecoMeta{full: true, zipBytes: size, newest: newest, valid: valid}, res)
+}
+
+// listingValidators returns the current validators of modified_id.csv
+// without reading it. Any failure only costs the next update one full
+// read of the listing.
+func (u *updater) listingValidators(ctx context.Context, eco string, prev validators) (validators, bool) {
+	resp, err := u.src.fetch(ctx, eco, fileModifiedIDs, prev, maxCSVBytes)
+	if err != nil {
+		return validators{}, false
+	}
+	resp.Close()
+	if resp.notFound || resp.valid.empty() {
+		return validators{}, false
+	}
+	return resp.valid, true
 }
 
 // local returns the zip as a ReaderAt: local files are used in place, remote
@@ -647,7 +781,7 @@ func (u *updater) incremental(ctx context.Context, eco string, st *ecoState, res
 	cr := &countingReader{r: body}
 	max := maxIncremental(st.zipBytes)
 	var stored map[string]time.Time
-	err = u.db.View(func(tx *bolt.Tx) error {
+	err = u.view(func(tx *bolt.Tx) error {
 		ids := tx.Bucket(bucketEco).Bucket([]byte(eco)).Bucket(bucketIDs)
 		stored = map[string]time.Time{}
 		return ids.ForEach(func(k, v []byte) error {
@@ -826,6 +960,10 @@ func (w *writer) begin() error {
 	if w.tx != nil {
 		return nil
 	}
+	if w.u.tx != nil {
+		w.tx = w.u.tx
+		return nil
+	}
 	tx, err := w.u.db.Begin(true)
 	if err != nil {
 		return fmt.Errorf("update %s: %v", w.u.path, err)
@@ -841,6 +979,10 @@ func (w *writer) commit() error {
 	if w.tx == nil {
 		return nil
 	}
+	if w.tx == w.u.tx {
+		w.tx = nil // committed with the whole update
+		return nil
+	}
 	err := w.tx.Commit()
 	w.tx = nil
 	if err != nil {
@@ -850,10 +992,10 @@ func (w *writer) commit() error {
 }
 
 func (w *writer) rollback() {
-	if w.tx != nil {
+	if w.tx != nil && w.tx != w.u.tx {
 		w.tx.Rollback()
-		w.tx = nil
 	}
+	w.tx = nil
 }
 
 // tick counts one write and commits a batch when it is full. Each commit is

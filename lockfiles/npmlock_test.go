@@ -1,0 +1,288 @@
+package lockfiles
+
+import (
+	"bytes"
+	"crypto/sha512"
+	"encoding/base64"
+	"encoding/hex"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/google/osv-scalibr/extractor/filesystem"
+	"github.com/google/osv-scalibr/extractor/filesystem/language/javascript/metadata"
+	osvmd "github.com/google/osv-scalibr/extractor/filesystem/osv"
+)
+
+func npmEntries(t *testing.T, data []byte) map[string]*npmLockEntry {
+	t.Helper()
+	es, err := parseNPMLock(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]*npmLockEntry{}
+	for _, e := range es {
+		out[e.name+"@"+e.version] = e
+	}
+	return out
+}
+
+// The committed lockfiles (npm 11) carry integrity and, from v2 on, license:
+// both are kept, the integrity as CycloneDX SHA-512 in hex.
+func TestNPMLockIntegrityAndLicense(t *testing.T) {
+	const ms213 = "sha512-6FlzubTLZG3J2a/NVCAleEhjzq5oxgHyaCU9yYXvcLsvoVaHJq/s5xXI6/XXP6tz7R9xAOtHnSO/tXtF3WRTlA=="
+	raw, _ := base64.StdEncoding.DecodeString(strings.TrimPrefix(ms213, "sha512-"))
+	want := hex.EncodeToString(raw)
+	for _, v := range []string{"v1", "v2", "v3"} {
+		es := npmEntries(t, td(t, "npm/package-lock."+v+".json"))
+		if len(es) != 4 {
+			t.Errorf("%s: %d packages, want 4", v, len(es))
+		}
+		ms := es["ms@2.1.3"]
+		if ms == nil {
+			t.Fatalf("%s: no ms@2.1.3 in %v", v, es)
+		}
+		if got := npmIntegrity(ms.integrity)["SHA-512"]; got != want {
+			t.Errorf("%s: ms SHA-512 = %q, want %q", v, got, want)
+		}
+		wantLic := []string{"MIT"}
+		if v == "v1" {
+			wantLic = nil // v1 lockfiles do not record licenses
+		}
+		if !slices.Equal(ms.licenses, wantLic) {
+			t.Errorf("%s: ms licenses = %v, want %v", v, ms.licenses, wantLic)
+		}
+	}
+}
+
+// What the inventory sees: scalibr packages whose metadata hands over the
+// hashes (hashCarrier) and whose Licenses carry the license.
+func TestNPMLockExtract(t *testing.T) {
+	inv, err := npmLock{}.Extract(t.Context(), &filesystem.ScanInput{Path: "package-lock.json", Reader: bytes.NewReader(td(t, "npm/package-lock.v3.json"))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, p := range inv.Packages {
+		h, ok := p.Metadata.(interface{ PackageHashes() map[string]string })
+		if !ok || len(h.PackageHashes()["SHA-512"]) != 128 {
+			t.Errorf("%s@%s: no SHA-512 (%T)", p.Name, p.Version, p.Metadata)
+		}
+		if p.Name == "ms" && slices.Equal(p.Licenses, []string{"MIT"}) {
+			n++
+		}
+	}
+	if len(inv.Packages) != 4 || n != 2 {
+		t.Errorf("%d packages, %d ms with MIT; want 4 and 2", len(inv.Packages), n)
+	}
+}
+
+func TestNPMLockEntries(t *testing.T) {
+	v3 := `{"lockfileVersion":3,"packages":{
+		"": {"name":"app","workspaces":["packages/*"]},
+		"node_modules/ws-lib": {"resolved":"packages/ws-lib","link":true},
+		"packages/ws-lib": {"name":"ws-lib","version":"0.1.0"},
+		"node_modules/@s/x": {"version":"1.0.0","dev":true,"resolved":"https://registry.npmjs.org/@s/x/-/x-1.0.0.tgz"},
+		"node_modules/a/node_modules/@s/x": {"version":"1.0.0","resolved":"https://registry.npmjs.org/@s/x/-/x-1.0.0.tgz"},
+		"node_modules/sw": {"name":"string-width","version":"4.2.3","devOptional":true},
+		"node_modules/g": {"version":"1.0.0","resolved":"git+ssh://git@github.com/o/g.git#0a2d2506c1fe299691fc5db53a2097db3bd615bc"},
+		"node_modules/h": {"version":"2.0.0","integrity":"sha1-AAAAAAAAAAAAAAAAAAAAAAAAAAA= sha512-bogus md5-AAAA"}
+	}}`
+	es := npmEntries(t, []byte(v3))
+	if _, ok := es["ws-lib@"]; ok {
+		t.Error("a link entry was read as a package")
+	}
+	if es["ws-lib@0.1.0"] == nil {
+		t.Error("the workspace package itself is missing")
+	}
+	// Seen at two paths, dev at one: a production dependency.
+	if x := es["@s/x@1.0.0"]; x == nil || len(x.groups) != 0 || x.source != metadata.PublicRegistry {
+		t.Errorf("@s/x = %+v", x)
+	}
+	if sw := es["string-width@4.2.3"]; sw == nil || !slices.Equal(sw.groups, []string{"dev", "optional"}) {
+		t.Errorf("aliased string-width = %+v", sw)
+	}
+	if g := es["g@1.0.0"]; g == nil || g.commit != "0a2d2506c1fe299691fc5db53a2097db3bd615bc" {
+		t.Errorf("git dependency = %+v", g)
+	}
+	if h := es["h@2.0.0"]; h == nil || len(npmIntegrity(h.integrity)) != 1 || npmIntegrity(h.integrity)["SHA-1"] != strings.Repeat("00", 20) {
+		t.Errorf("h hashes = %+v", h)
+	}
+
+	v1 := `{"lockfileVersion":1,"dependencies":{
+		"sw": {"version":"npm:string-width@4.2.3","dev":true},
+		"local": {"version":"file:../local"},
+		"p": {"version":"1.0.0","optional":true,"dependencies":{"q":{"version":"2.0.0"}}}
+	}}`
+	es = npmEntries(t, []byte(v1))
+	if sw := es["string-width@4.2.3"]; sw == nil || !slices.Equal(sw.groups, []string{"dev"}) {
+		t.Errorf("v1 alias = %+v (all: %v)", sw, es)
+	}
+	if l := es["local@"]; l == nil {
+		t.Errorf("v1 file: dependency missing: %v", es)
+	}
+	if es["q@2.0.0"] == nil || es["p@1.0.0"] == nil {
+		t.Errorf("v1 nested: %v", es)
+	}
+}
+
+func TestNPMLockErrors(t *testing.T) {
+	for _, c := range []string{`null`, `{"packages":`, `[1]`, `{"packages":{}} []`, `{"packages":{"a":{}`, `{"packages":{}`, `{"packages":{"node_modules/a":{"version":1}}}`} {
+		if _, err := parseNPMLock([]byte(c)); err == nil {
+			t.Errorf("%s: no error", c)
+		}
+	}
+}
+
+// One pass: the work per package must not depend on the file's size. A
+// count of entries decoded is exact where a timing would be flaky.
+func TestNPMLockLarge(t *testing.T) {
+	var b strings.Builder
+	b.WriteString(`{"lockfileVersion":3,"packages":{"":{}`)
+	const n = 20000
+	for i := range n {
+		s := sha512.Sum512([]byte(fmt.Sprint(i)))
+		fmt.Fprintf(&b, `,"node_modules/p%d":{"version":"1.0.%d","integrity":"sha512-%s"}`, i, i, base64.StdEncoding.EncodeToString(s[:]))
+	}
+	b.WriteString("}}")
+	es, err := parseNPMLock([]byte(b.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(es) != n {
+		t.Fatalf("%d packages, want %d", len(es), n)
+	}
+	if es[0].name != "p0" || len(npmIntegrity(es[n-1].integrity)["SHA-512"]) != 128 {
+		t.Errorf("first %+v, last %+v", es[0], es[n-1])
+	}
+}
+
+func FuzzNPMLock(f *testing.F) {
+	for _, v := range []string{"v1", "v2", "v3"} {
+		f.Add(td(f, "npm/package-lock."+v+".json"))
+	}
+	f.Add([]byte(`{"dependencies":{"a":{"version":"npm:@","dependencies":{"b":{"version":"github:o/r#abc"}}}}}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		es, err := parseNPMLock(data)
+		if err != nil {
+			return
+		}
+		// Map order must not leak into the result: the same file gives the
+		// same packages in the same order.
+		again, err := parseNPMLock(data)
+		if err != nil || len(again) != len(es) {
+			t.Fatalf("second parse: %d packages, %v; first %d", len(again), err, len(es))
+		}
+		for i := range es {
+			if es[i].name != again[i].name || es[i].version != again[i].version || es[i].commit != again[i].commit {
+				t.Fatalf("entry %d: %+v then %+v", i, es[i], again[i])
+			}
+		}
+	})
+}
+
+func TestComposerLockReader(t *testing.T) {
+	data := []byte(`{"packages":[{"name":"doctrine/dbal","version":"3.8.0"}],"packages-dev":[{"name":"phpunit/phpunit","version":"10.5.0"}]}`)
+	inv, err := composerLock{}.Extract(t.Context(), &filesystem.ScanInput{Path: "composer.lock", Reader: bytes.NewReader(data)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, p := range inv.Packages {
+		got = append(got, p.Name+"@"+p.Version+" "+strings.Join(p.Metadata.(*osvmd.DepGroupMetadata).DepGroupVals, ","))
+	}
+	if want := []string{"doctrine/dbal@3.8.0 ", "phpunit/phpunit@10.5.0 dev"}; !slices.Equal(got, want) {
+		t.Errorf("got %q, want %q", got, want)
+	}
+	for _, bad := range []string{"null", `{"packages":{}}`, "{"} {
+		if _, err := (composerLock{}).Extract(t.Context(), &filesystem.ScanInput{Path: "composer.lock", Reader: strings.NewReader(bad)}); err == nil {
+			t.Errorf("%s: no error", bad)
+		}
+	}
+}
+
+func TestPNPMLockReader(t *testing.T) {
+	for _, c := range []struct{ yaml, want string }{
+		{"lockfileVersion: 5.4\npackages:\n  /@s/a/1.2.3_react@18.0.0:\n    resolution: {integrity: x}\n    dev: true\n  /b/2.0.0:\n    resolution: {tarball: https://codeload.github.com/o/b/tar.gz/0a2d2506c1fe}\n", "@s/a@1.2.3 dev; b@2.0.0 git"},
+		{"lockfileVersion: '6.0'\npackages:\n  /c@1.0.0(peer@2.0.0):\n    resolution: {integrity: x}\n", "c@1.0.0"},
+		{"lockfileVersion: '9.0'\npackages:\n  '@s/d@3.0.0':\n    resolution: {integrity: x}\n  file:local: {}\n", "@s/d@3.0.0"},
+	} {
+		inv, err := pnpmLock{}.Extract(t.Context(), &filesystem.ScanInput{Path: "pnpm-lock.yaml", Reader: strings.NewReader(c.yaml)})
+		if err != nil {
+			t.Fatalf("%q: %v", c.yaml, err)
+		}
+		var got []string
+		for _, p := range inv.Packages {
+			s := p.Name + "@" + p.Version
+			if g := p.Metadata.(*osvmd.DepGroupMetadata).DepGroupVals; len(g) > 0 {
+				s += " " + strings.Join(g, ",")
+			}
+			if p.PURLType == "git" {
+				s += " git"
+			}
+			got = append(got, s)
+		}
+		if strings.Join(got, "; ") != c.want {
+			t.Errorf("%q: got %q, want %q", c.yaml, got, c.want)
+		}
+	}
+	for _, bad := range []string{"packages: {}\n", "lockfileVersion: '9.0'\npackages: [1]\n", "lockfileVersion: '9.0'\npackages:\n  a@1: [x]\n", ": :"} {
+		if _, err := (pnpmLock{}).Extract(t.Context(), &filesystem.ScanInput{Path: "pnpm-lock.yaml", Reader: strings.NewReader(bad)}); err == nil {
+			t.Errorf("%q: no error", bad)
+		}
+	}
+}
+
+func FuzzPNPMLock(f *testing.F) {
+	f.Add(td(f, "npm/pnpm-lock.v9.yaml"))
+	f.Add([]byte("lockfileVersion: 5.4\npackages:\n  /@s/a/1.2.3_x:\n    dev: true\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		inv, err := pnpmLock{}.Extract(t.Context(), &filesystem.ScanInput{Path: "pnpm-lock.yaml", Reader: bytes.NewReader(data)})
+		for _, p := range inv.Packages {
+			if p.Name == "" || p.Version == "" {
+				t.Fatalf("package without name or version (err %v): %+v", err, p)
+			}
+		}
+	})
+}
+
+func FuzzComposerLock(f *testing.F) {
+	f.Add([]byte(`{"packages":[{"name":"doctrine/dbal","version":"3.8.0"}],"packages-dev":[{"name":"a/b","version":"1"}]}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		inv, err := composerLock{}.Extract(t.Context(), &filesystem.ScanInput{Path: "composer.lock", Reader: bytes.NewReader(data)})
+		if err != nil && len(inv.Packages) > 0 {
+			t.Fatalf("packages returned with error %v", err)
+		}
+	})
+}
+
+func TestPipfileLockReader(t *testing.T) {
+	data := `{"_meta":{},"default":{"b":{"version":"==2.0"},"a":{"version":"==1.0"},"loose":{"version":"*"}},"develop":{"a":{"version":"==1.0"},"c":{"version":"==3.0"}}}`
+	inv, err := pipfileLock{}.Extract(t.Context(), &filesystem.ScanInput{Path: "Pipfile.lock", Reader: strings.NewReader(data)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, p := range inv.Packages {
+		got = append(got, p.Name+"@"+p.Version+" "+strings.Join(p.Metadata.(*osvmd.DepGroupMetadata).DepGroupVals, ","))
+	}
+	if want := []string{"a@1.0 ", "b@2.0 ", "c@3.0 dev"}; !slices.Equal(got, want) {
+		t.Errorf("got %q, want %q", got, want)
+	}
+	if _, err := (pipfileLock{}).Extract(t.Context(), &filesystem.ScanInput{Path: "Pipfile.lock", Reader: strings.NewReader(`{"default":[]}`)}); err == nil {
+		t.Error("default as an array: no error")
+	}
+}
+
+func FuzzPipfileLock(f *testing.F) {
+	f.Add([]byte(`{"default":{"a":{"version":"==1.0"}},"develop":{"a":{"version":"==1.0"}}}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		inv, err := pipfileLock{}.Extract(t.Context(), &filesystem.ScanInput{Path: "Pipfile.lock", Reader: bytes.NewReader(data)})
+		for _, p := range inv.Packages {
+			if err != nil || p.Version == "" {
+				t.Fatalf("package %+v with error %v", p, err)
+			}
+		}
+	})
+}
