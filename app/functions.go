@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/fnguard/fnguard/iam"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -20,9 +21,13 @@ type builder struct {
 	s3Local func(t *template, key string) string
 	// used records the template roles some function runs with.
 	used map[*template]map[string]bool
-	// code overrides where a function's or layer's code is, by logical id
-	// (the sam build output's folders).
+	// code overrides where a function's or layer's code is, by nesting
+	// path ("Child/Fn", as SAM CLI keys its build folders): the sam build
+	// output's folders.
 	code map[string]Code
+	// codeOut, when set, collects every function's and layer's code by
+	// nesting path (reading the sam build output).
+	codeOut map[string]Code
 }
 
 func newBuilder(kind, root string) (*builder, error) {
@@ -74,29 +79,50 @@ func (b *builder) addTemplate(t *template, depth int) error {
 		}
 	}
 	for _, r := range t.res {
-		var loc string
-		switch r.typ {
-		case "AWS::Serverless::Application":
-			loc = str(get(r.props, "Location"))
-		case "AWS::CloudFormation::Stack":
-			loc = str(get(r.props, "TemplateURL"))
-		}
-		if loc == "" || !localRelative(loc) {
-			continue
-		}
-		p := filepath.Join(t.dir, filepath.FromSlash(loc))
-		if !isFile(p) {
-			continue
-		}
-		nt, err := readTemplate(p, b.rel(p))
-		if err != nil {
-			return err
-		}
-		if err := b.addTemplate(nt, depth+1); err != nil {
+		if err := b.nested(t, r, depth); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// nested reads the template a nested application or stack points at when it
+// is on disk; one elsewhere (a SAR application, an S3 URL) is noted, one
+// declared local but absent is an error: its functions would go unjudged.
+func (b *builder) nested(t *template, r *resource, depth int) error {
+	what, prop := "application", "Location"
+	switch r.typ {
+	case "AWS::Serverless::Application":
+	case "AWS::CloudFormation::Stack":
+		what, prop = "stack", "TemplateURL"
+	default:
+		return nil
+	}
+	n := get(r.props, prop)
+	loc := ""
+	if isScalar(n) {
+		loc = n.Value
+	}
+	switch {
+	case n == nil:
+		b.app.Notes = append(b.app.Notes, fmt.Sprintf("nested %s %s not inspected: no %s", what, r.id, prop))
+		return nil
+	case loc == "" || strings.Contains(loc, "://") || strings.HasPrefix(loc, "s3:"):
+		b.app.Notes = append(b.app.Notes, fmt.Sprintf("nested %s %s not inspected: its template (%s) is not local", what, r.id, t.r.str(n)))
+		return nil
+	case filepath.IsAbs(loc):
+		return locErr(t.file, n.Line, "nested %s %s: absolute %s %q: refused (the application must be self-contained)", what, r.id, prop, loc)
+	}
+	p := filepath.Join(t.dir, filepath.FromSlash(loc))
+	if !isFile(p) {
+		return locErr(t.file, n.Line, "nested %s %s: template %q does not exist", what, r.id, loc)
+	}
+	nt, err := readTemplate(p, b.rel(p))
+	if err != nil {
+		return err
+	}
+	nt.prefix = t.prefix + r.id + "/"
+	return b.addTemplate(nt, depth+1)
 }
 
 func (b *builder) function(t *template, r *resource, globals *yaml.Node) (*Function, error) {
@@ -129,7 +155,7 @@ func (b *builder) function(t *template, r *resource, globals *yaml.Node) (*Funct
 	f.Layers = b.layerRefs(t, get(props, "Layers"))
 
 	var err error
-	if c, ok := b.code[r.id]; ok {
+	if c, ok := b.code[t.prefix+r.id]; ok {
 		f.Code = c
 	} else if sam {
 		f.Code, err = b.samCode(t, r, props, f.PackageType)
@@ -139,45 +165,180 @@ func (b *builder) function(t *template, r *resource, globals *yaml.Node) (*Funct
 	if err != nil {
 		return nil, err
 	}
+	if b.codeOut != nil {
+		b.codeOut[t.prefix+r.id] = f.Code
+	}
+	if outside(f.Code) {
+		// Legitimate (SAM accepts ../shared) but worth seeing: an
+		// application note, not one about the function's role.
+		b.app.Notes = append(b.app.Notes, fmt.Sprintf("%s:%d: function %s: code %s is outside the application folder", t.file, r.line, r.id, f.Code.Path))
+	}
 
 	roleNode := get(props, "Role")
-	if sam && roleNode == nil {
+	if sam && (roleNode == nil || isNoValue(roleNode)) {
 		f.Role = b.samRole(t, r, props, f)
 	} else {
-		b.resolveRole(t, roleNode, f)
+		var gen *iam.Role
+		if sam && hasNoValue(roleNode) {
+			// SAM generates the role when Role resolves to nothing: that
+			// branch's role is one the function may run with too.
+			gen = b.samRole(t, r, props, f)
+		}
+		if err := b.resolveRole(t, roleNode, f, true, gen); err != nil {
+			return nil, err
+		}
 	}
 	return f, nil
 }
 
-// resolveRole points a function at the role its Role property names.
-func (b *builder) resolveRole(t *template, n *yaml.Node, f *Function) {
-	cands := branches(n)
-	if len(cands) == 0 {
-		f.RoleNote = "no execution role declared: permissions unknown"
-		return
+// hasNoValue says whether some branch of a Fn::If tree is AWS::NoValue.
+func hasNoValue(n *yaml.Node) bool {
+	return hasNoValueDepth(n, 0)
+}
+
+func hasNoValueDepth(n *yaml.Node, depth int) bool {
+	if n == nil || depth > maxDepth {
+		return false
 	}
-	c := cands[0]
-	if len(cands) > 1 {
-		f.Notes = append(f.Notes, fmt.Sprintf("the execution role depends on a condition; the first branch (%s) is judged", t.r.str(c)))
+	if isNoValue(n) {
+		return true
 	}
-	id := refTarget(c)
-	if t.typeOf(id) != "AWS::IAM::Role" {
-		id = ""
-		// "arn:...:role/${MyRole}" names a template role by its name.
-		for _, m := range subVarRE.FindAllString(t.r.str(c), -1) {
-			v, _, _ := strings.Cut(m[2:len(m)-1], ".")
-			if t.typeOf(v) == "AWS::IAM::Role" {
-				id = v
-			}
+	if intrinsicName(n) == "Fn::If" {
+		if a := n.Content[1]; isSeq(a) && len(a.Content) == 3 {
+			return hasNoValueDepth(a.Content[1], depth+1) || hasNoValueDepth(a.Content[2], depth+1)
 		}
 	}
-	if id == "" {
-		f.RoleRef = t.r.str(c)
-		f.RoleNote = "role not in the template: permissions unknown"
-		return
+	return false
+}
+
+// resolveRole points a function at the role its Role property names. A
+// conditional Role (Fn::If) may run the function with any branch's role, so
+// all of them are judged as one role, each marked used. strict refuses a
+// reference to a resource the template does not define, as CloudFormation
+// does (the Serverless Framework adds resources of its own, so not there).
+// generated is the role SAM generates for a branch that is AWS::NoValue.
+func (b *builder) resolveRole(t *template, n *yaml.Node, f *Function, strict bool, generated *iam.Role) error {
+	cands := branches(n)
+	if len(cands) == 0 && generated == nil {
+		f.RoleNote = "no execution role declared: permissions unknown"
+		return nil
 	}
-	b.used[t][id] = true
-	f.Role = b.templateRole(t, id)
+	var roles []*iam.Role
+	if generated != nil {
+		roles = append(roles, generated)
+	}
+	var external []string
+	for _, c := range cands {
+		id := refTarget(c)
+		if gen := b.generatedRoleOf(t, id, f); gen != nil {
+			// Another SAM function's generated role, shared.
+			roles = append(roles, gen)
+			continue
+		}
+		if strict && id != "" && t.byID[id] == nil && get(get(t.root, "Parameters"), id) == nil && !strings.HasPrefix(id, "AWS::") {
+			return locErr(t.file, c.Line, "function %s: Role refers to %s, which the template does not define", f.ID, id)
+		}
+		if t.typeOf(id) != "AWS::IAM::Role" {
+			id = ""
+			// "arn:...:role/${MyRole}" names a template role by its name.
+			for _, m := range subVarRE.FindAllString(t.r.str(c), -1) {
+				v, _, _ := strings.Cut(m[2:len(m)-1], ".")
+				if t.typeOf(v) == "AWS::IAM::Role" {
+					id = v
+				}
+			}
+		}
+		if id == "" {
+			external = append(external, t.r.str(c))
+			continue
+		}
+		b.used[t][id] = true
+		roles = append(roles, b.templateRole(t, id))
+	}
+	if len(external) > 0 {
+		f.RoleRef = strings.Join(external, " | ")
+	}
+	if len(roles) == 0 {
+		f.RoleNote = "role not in the template: permissions unknown"
+	} else {
+		f.Role = mergeRoles(roles...)
+	}
+	if len(cands) > 1 || hasNoValue(n) {
+		var ids []string
+		for _, r := range roles {
+			ids = append(ids, r.ID)
+		}
+		if hasNoValue(n) && generated == nil {
+			ids = append(ids, "none")
+		}
+		note := fmt.Sprintf("the execution role depends on a condition (%s)", strings.Join(append(ids, external...), " or "))
+		if generated != nil {
+			note += fmt.Sprintf("; with no Role SAM generates %s", generated.ID)
+		}
+		if len(roles) > 1 {
+			note += "; the branches' roles are judged together"
+		}
+		if len(external) > 0 && len(roles) > 0 {
+			note += fmt.Sprintf("; %s is not in the template: its permissions are unknown", strings.Join(external, ", "))
+		}
+		f.Notes = append(f.Notes, note)
+	}
+	return nil
+}
+
+// generatedRoleOf is the role SAM generates for the function whose role id
+// is id ("<Function>Role", for a SAM function without Role), else nil.
+func (b *builder) generatedRoleOf(t *template, id string, f *Function) *iam.Role {
+	if !t.sam || !strings.HasSuffix(id, "Role") || t.byID[id] != nil {
+		return nil
+	}
+	r := t.byID[strings.TrimSuffix(id, "Role")]
+	if r == nil || r.typ != "AWS::Serverless::Function" {
+		return nil
+	}
+	props := r.props
+	if g := at(t.root, "Globals", "Function"); g != nil {
+		props = mergeGlobals(g, props)
+	}
+	if n := get(props, "Role"); n != nil && !isNoValue(n) {
+		return nil
+	}
+	return b.samRole(t, r, props, f)
+}
+
+// mergeRoles is the union of roles a function may run with: their managed
+// policies, and their statements with sources naming the role they come
+// from. One role is returned as is.
+func mergeRoles(all ...*iam.Role) *iam.Role {
+	var roles []*iam.Role
+	for _, r := range all {
+		if r != nil {
+			roles = append(roles, r)
+		}
+	}
+	if len(roles) == 1 {
+		return roles[0]
+	}
+	m := &iam.Role{ManagedPolicies: []string{}, Statements: []iam.Statement{}, Findings: []iam.Finding{}, File: roles[0].File, Line: roles[0].Line}
+	var ids []string
+	seen := map[string]bool{}
+	for _, r := range roles {
+		if seen[r.ID] {
+			continue
+		}
+		seen[r.ID] = true
+		ids = append(ids, r.ID)
+		m.Generated = m.Generated || r.Generated
+		for _, mp := range r.ManagedPolicies {
+			m.ManagedPolicies = appendUnique(m.ManagedPolicies, mp)
+		}
+		for _, st := range r.Statements {
+			st.Source = r.ID + "/" + st.Source
+			m.Statements = append(m.Statements, st)
+		}
+	}
+	m.ID = strings.Join(ids, "|")
+	return m
 }
 
 // layerRefs renders a Layers list: local layers by logical id, others (ARNs)
@@ -203,12 +364,18 @@ func (b *builder) layer(t *template, r *resource) (*Layer, error) {
 	l.Name = t.r.str(get(r.props, "LayerName"))
 	l.CompatibleRuntimes = t.r.list(get(r.props, "CompatibleRuntimes"), 0)
 	var err error
-	if c, ok := b.code[r.id]; ok {
+	if c, ok := b.code[t.prefix+r.id]; ok {
 		l.Code = c
 	} else if r.typ == "AWS::Serverless::LayerVersion" {
-		l.Code, err = b.uriCode(t, r, get(r.props, "ContentUri"), "layer "+r.id, true)
+		l.Code, err = b.uriCode(t, r, get(r.props, "ContentUri"), "layer "+r.id, false)
 	} else {
 		l.Code, err = b.lambdaCode(t, r, r.props, "Zip", "Content")
+	}
+	if err == nil && b.codeOut != nil {
+		b.codeOut[t.prefix+r.id] = l.Code
+	}
+	if err == nil && outside(l.Code) {
+		b.app.Notes = append(b.app.Notes, fmt.Sprintf("%s:%d: layer %s: code %s is outside the application folder", t.file, r.line, r.id, l.Code.Path))
 	}
 	return l, err
 }
@@ -239,15 +406,38 @@ func (b *builder) uriCode(t *template, r *resource, n *yaml.Node, what string, d
 	switch {
 	case n == nil && defaultDir:
 		return b.localCode(t, ".", what, line)
+	case n == nil:
+		// aws-sam-translator refuses a layer without ContentUri.
+		return Code{}, locErr(t.file, line, "%s: no ContentUri", what)
 	case isMap(n) && intrinsicName(n) == "":
 		loc := "s3://" + t.r.str(get(n, "Bucket")) + "/" + t.r.str(get(n, "Key"))
 		return Code{Type: CodeS3, Path: loc, Note: "not available locally"}, nil
 	}
 	s := t.r.str(n)
-	if strings.HasPrefix(s, "s3://") || strings.Contains(s, "${") || intrinsicName(n) != "" {
+	switch {
+	case strings.HasPrefix(s, "s3://"):
+		return Code{Type: CodeS3, Path: s, Note: "not available locally"}, nil
+	case strings.Contains(s, "${"):
+		return unresolvedCode(s), nil
+	case intrinsicName(n) != "":
 		return Code{Type: CodeS3, Path: s, Note: "not available locally"}, nil
 	}
-	return b.localCode(t, s, what, line)
+	return b.declaredCode(t, s, what, line)
+}
+
+// unresolvedCode is a local code path that depends on a parameter: which
+// folder ships is known only at deployment.
+func unresolvedCode(p string) Code {
+	return Code{Type: CodeUnresolved, Path: p, Note: "path depends on a parameter: not inventoried"}
+}
+
+// declaredCode resolves a code path a template declares. An absolute one
+// would make the verdict depend on the machine it runs on: refused.
+func (b *builder) declaredCode(t *template, declared, what string, line int) (Code, error) {
+	if filepath.IsAbs(declared) || path.IsAbs(declared) {
+		return Code{}, locErr(t.file, line, "%s: absolute code path %q: refused (paths are relative to the template)", what, declared)
+	}
+	return b.localCode(t, declared, what, line)
 }
 
 // lambdaCode reads AWS::Lambda::Function Code or LayerVersion Content: a CDK
@@ -277,7 +467,10 @@ func (b *builder) lambdaCode(t *template, r *resource, props *yaml.Node, pkgType
 		return Code{}, locErr(t.file, line, "%s: no %s", what, prop)
 	}
 	if isScalar(code) {
-		return b.localCode(t, code.Value, what, line)
+		if strings.Contains(code.Value, "${") {
+			return unresolvedCode(code.Value), nil
+		}
+		return b.declaredCode(t, code.Value, what, line)
 	}
 	if get(code, "ZipFile") != nil {
 		return Code{Type: CodeInline, Note: "inline"}, nil
@@ -305,6 +498,12 @@ func (b *builder) lambdaCode(t *template, r *resource, props *yaml.Node, pkgType
 	// A preprocessor's construct (rain's !Rain::S3, a macro's input): the
 	// code is somewhere fnguard cannot see, which is said, not failed on.
 	return Code{Type: CodeS3, Path: t.r.str(code), Note: fmt.Sprintf("not available locally: %s has no ZipFile, ImageUri or S3Key", prop)}, nil
+}
+
+// outside says whether local code lies outside the application folder
+// (SAM allows CodeUri: ../shared): it is read, and said.
+func outside(c Code) bool {
+	return (c.Type == CodeDir || c.Type == CodeZip) && (c.Path == ".." || strings.HasPrefix(c.Path, "../"))
 }
 
 // mergeGlobals applies SAM Globals to a function's properties as SAM does:

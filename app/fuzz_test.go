@@ -13,6 +13,7 @@ func FuzzTemplate(f *testing.F) {
 	f.Add([]byte(`{"Resources": {"F": {"Type": "AWS::Lambda::Function", "Properties": {"Code": {"ZipFile": "x"}, "Role": {"Fn::GetAtt": ["R", "Arn"]}}}, "R": {"Type": "AWS::IAM::Role"}}}`))
 	f.Add([]byte("a: &a [!Ref X, !GetAtt Y.Z, !Sub '${A}']\nb: [*a, *a]\nc: !If [C, !Join ['', [a, *a]], !Ref AWS::NoValue]\n"))
 	f.Add([]byte("Transform: AWS::Serverless-2016-10-31\nResources:\n  F:\n    Type: AWS::Serverless::Function\n    Properties:\n      InlineCode: x\n      Policies: [{SQSPollerPolicy: {QueueName: !GetAtt Q.QueueName}}, AWSLambdaExecute, {Statement: [{Effect: Allow, Action: '*', Resource: '*'}]}]\n      Events: {E: {Type: MQ, Properties: {Broker: !Ref B}}}\n"))
+	f.Add([]byte("Resources:\n  Fn::ForEach::A:\n    - X\n    - [a, b]\n    - Fn::ForEach::B:\n        - Y\n        - !Ref P\n        - F${X}&{Y}: {Type: AWS::Lambda::Function, Properties: {Code: 'src/${Y}', Role: !If [C, !GetAtt R.Arn, !Ref AWS::NoValue]}}\n  R: {Type: AWS::IAM::Role}\n  P: {Type: AWS::IAM::RolePolicy, Properties: {RoleName: !Ref R, PolicyDocument: {Statement: [{Effect: Allow}]}}}\n  N: {Type: AWS::CloudFormation::Stack, Properties: {TemplateURL: https://x/y}}\n"))
 	for _, g := range []string{"../../shared/fixtures/apps/*/*.yaml", "../../shared/fixtures/apps/*/*.yml"} {
 		names, _ := filepath.Glob(g)
 		for _, n := range names {

@@ -20,9 +20,11 @@ type definition struct {
 
 // Detect says whether path is an application definition, and of which
 // kind, by content: a SAM or CloudFormation template that defines
-// functions, a CDK cloud assembly, a Serverless Framework service, or a
-// folder holding one of these at its root. It reads little: a zip, a
-// lockfile or a folder of code is not an application (ok false).
+// functions or nests local templates (one too big to read included, so
+// that Load refuses it), a CDK cloud assembly or an unsynthesized CDK
+// project (cdk.json), a Serverless Framework service (serverless.ts/.js
+// too), or a folder holding one of these at its root. It reads little: a
+// zip, a lockfile or a folder of code is not an application (ok false).
 func Detect(path string) (kind string, ok bool) {
 	defs := find(path)
 	if len(defs) == 0 {
@@ -33,7 +35,10 @@ func Detect(path string) (kind string, ok bool) {
 
 // Load reads the application at path (see Detect). Errors name the file, and
 // the line and column where that makes sense: a template that does not
-// parse, a function whose code path does not exist, no functions at all.
+// parse or is over a limit, a function whose code path does not exist or is
+// absolute, a nested template or ${file()} include that is missing, no
+// functions at all. A CDK project not synthesized and a serverless.ts/.js
+// service not packaged are errors naming the folder and the command to run.
 func Load(path string) (*Application, error) {
 	defs := find(path)
 	var notes []string
@@ -47,6 +52,12 @@ func Load(path string) (*Application, error) {
 			others = append(others, relTo(d.root, o.file))
 		}
 		notes = append(notes, fmt.Sprintf("%s holds several application definitions; read %s, not %s", d.root, relTo(d.root, d.file), strings.Join(others, ", ")))
+	}
+	switch base := filepath.Base(d.file); {
+	case base == "cdk.json":
+		return nil, fmt.Errorf("%s: CDK project not synthesized: run cdk synth first", d.root)
+	case isSlsScript(base):
+		return nil, fmt.Errorf("%s: Serverless service written in TypeScript/JavaScript (%s): run serverless package first", d.root, base)
 	}
 	var a *Application
 	var err error
@@ -100,6 +111,10 @@ func find(p string) []definition {
 		defs = append(defs, definition{kind: KindCDK, root: p, file: m})
 	} else if m := filepath.Join(p, "manifest.json"); isAssembly(m) {
 		defs = append(defs, definition{kind: KindCDK, root: filepath.Dir(p), file: m})
+	} else if c := filepath.Join(p, "cdk.json"); isFile(c) {
+		// A CDK app not synthesized: its functions exist only once cdk
+		// synth has run; read as a folder of code, it would look clean.
+		defs = append(defs, definition{kind: KindCDK, root: p, file: c})
 	}
 	sls := false
 	for _, name := range []string{"serverless.yml", "serverless.yaml", "serverless.json"} {
@@ -112,6 +127,13 @@ func find(p string) []definition {
 	// serverless.ts/.js cannot be read without Node; their package can.
 	if pkg := filepath.Join(p, ".serverless", slsPackageTemplate); !sls && isFile(pkg) {
 		defs = append(defs, definition{kind: KindServerless, root: p, file: pkg})
+	} else if !sls {
+		for _, name := range slsScriptNames {
+			if f := filepath.Join(p, name); isFile(f) {
+				defs = append(defs, definition{kind: KindServerless, root: p, file: f})
+				break
+			}
+		}
 	}
 	entries, _ := os.ReadDir(p)
 	names := make([]string, 0, len(entries))
@@ -135,6 +157,18 @@ func find(p string) []definition {
 		}
 	}
 	return defs
+}
+
+// slsScriptNames are the service files only Node can evaluate.
+var slsScriptNames = []string{"serverless.ts", "serverless.js", "serverless.mjs", "serverless.cjs"}
+
+func isSlsScript(base string) bool {
+	for _, n := range slsScriptNames {
+		if base == n {
+			return true
+		}
+	}
+	return false
 }
 
 // templateRank orders a folder's files: SAM's default names first, then by name.
@@ -162,6 +196,28 @@ func isAssembly(p string) bool {
 		(bytes.Contains(data, []byte(`"aws:cloudformation:stack"`)) || bytes.Contains(data, []byte(`"cdk:cloud-assembly"`)))
 }
 
+// templateTypes are the resource types that make a template an application:
+// functions, and nested applications or stacks that may define them.
+var templateTypes = [][]byte{
+	[]byte("AWS::Serverless::Function"), []byte("AWS::Lambda::Function"),
+	[]byte("AWS::Serverless::Application"), []byte("AWS::CloudFormation::Stack"),
+}
+
+func hasTemplateType(data []byte) bool {
+	for _, t := range templateTypes {
+		if bytes.Contains(data, t) {
+			return true
+		}
+	}
+	return false
+}
+
+// hasEscape says whether data holds a JSON or YAML escape that could spell a
+// letter (\u0046, \x46, \U00000046).
+func hasEscape(data []byte) bool {
+	return bytes.Contains(data, []byte(`\u`)) || bytes.Contains(data, []byte(`\x`)) || bytes.Contains(data, []byte(`\U`))
+}
+
 func readHead(p string, n int64) []byte {
 	f, err := os.Open(p)
 	if err != nil {
@@ -181,30 +237,46 @@ func sniffFile(dir, p string) (definition, bool) {
 		return definition{kind: KindServerless, root: dir, file: p}, true
 	case base == "manifest.json" && isAssembly(p):
 		return definition{kind: KindCDK, root: filepath.Dir(dir), file: p}, true
+	case isSlsScript(base) && !isFile(filepath.Join(dir, ".serverless", slsPackageTemplate)):
+		return definition{kind: KindServerless, root: dir, file: p}, true
+	case base == "cdk.json" && !isAssembly(filepath.Join(dir, "cdk.out", "manifest.json")):
+		return definition{kind: KindCDK, root: dir, file: p}, true
 	}
 	ext := strings.ToLower(filepath.Ext(base))
 	if ext != ".yaml" && ext != ".yml" && ext != ".json" && ext != ".template" {
 		return definition{}, false
 	}
 	fi, err := os.Stat(p)
-	if err != nil || !fi.Mode().IsRegular() || fi.Size() > MaxDefinitionBytes {
+	if err != nil || !fi.Mode().IsRegular() {
+		return definition{}, false
+	}
+	if fi.Size() > MaxDefinitionBytes {
+		// Too big to read, but one that looks like a template must not
+		// let the folder pass as mere code: Load then refuses it by size.
+		head := readHead(p, MaxDefinitionBytes)
+		if bytes.Contains(head, []byte("Resources")) && hasTemplateType(head) {
+			return definition{kind: KindCloudFormation, root: dir, file: p}, true
+		}
 		return definition{}, false
 	}
 	data := readHead(p, MaxDefinitionBytes)
 	// Cheap: look for the resource types before parsing anything. A file
 	// that names them but does not parse is still a template (Load then
-	// reports where it is broken).
-	if !bytes.Contains(data, []byte("AWS::Serverless::Function")) && !bytes.Contains(data, []byte("AWS::Lambda::Function")) {
-		return definition{}, false
-	}
-	if !bytes.Contains(data, []byte("Resources")) {
+	// reports where it is broken). Escapes ("\u0046unction") can spell any
+	// name, so a file with one is judged on its parsed document.
+	literal := hasTemplateType(data) && bytes.Contains(data, []byte("Resources"))
+	if !literal && !hasEscape(data) {
 		return definition{}, false
 	}
 	kind := KindCloudFormation
 	if bytes.Contains(data, []byte("AWS::Serverless-2016-10-31")) {
 		kind = KindSAM
 	}
-	if root, err := parseDocument(p, data); err == nil {
+	root, err := parseDocument(p, data)
+	if err != nil && !literal {
+		return definition{}, false
+	}
+	if err == nil {
 		k, ok := sniffTemplate(root)
 		if !ok {
 			return definition{}, false
@@ -235,16 +307,11 @@ func loadTemplateApp(kind, root, file string) (*Application, error) {
 			bb := *b
 			bb.app = &Application{}
 			bb.used = map[*template]map[string]bool{}
+			bb.codeOut = map[string]Code{}
 			if err := bb.addTemplate(bt, 0); err != nil {
 				return nil, err
 			}
-			b.code = map[string]Code{}
-			for _, f := range bb.app.Functions {
-				b.code[f.ID] = f.Code
-			}
-			for _, l := range bb.app.Layers {
-				b.code[l.ID] = l.Code
-			}
+			b.code = bb.codeOut
 			b.app.Notes = append(b.app.Notes, fmt.Sprintf("code read from the sam build output %s (definitions from %s)", relTo(root, built), b.app.Entry))
 		} else if isFile(built) {
 			b.app.Notes = append(b.app.Notes, fmt.Sprintf("read the sam build output %s", b.app.Entry))

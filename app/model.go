@@ -23,6 +23,9 @@ const (
 	CodeInline = "inline"
 	CodeImage  = "image"
 	CodeS3     = "s3"
+	// CodeUnresolved is a local code path that depends on a parameter or
+	// a loop variable ("src/${Stage}"): not inventoried, and said so.
+	CodeUnresolved = "unresolved"
 )
 
 // Application is one release: every function and layer it defines.
@@ -46,9 +49,10 @@ type Application struct {
 
 // Code is where a function's or layer's code is.
 type Code struct {
-	Type string // CodeDir, CodeZip, CodeInline, CodeImage, CodeS3
+	Type string // CodeDir, CodeZip, CodeInline, CodeImage, CodeS3, CodeUnresolved
 	// Path is relative to Application.Root for dir and zip; the image URI or
-	// Dockerfile context for image; the s3:// location for s3; "" for inline.
+	// Dockerfile context for image; the s3:// location for s3; the path as
+	// declared, variables symbolic, for unresolved; "" for inline.
 	Path string
 	// Local is the path on disk to inventory (Root joined with Path) for dir
 	// and zip; "" for every other type.

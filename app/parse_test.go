@@ -98,6 +98,10 @@ func TestParseErrors(t *testing.T) {
 		line, col int
 	}{
 		{"bad.yaml", "Resources:\n  A: b\n    c: d\n", 3, 1},
+		// The parser names the enclosing block (line 2); the mistake is
+		// the line that breaks it, past a valid multi-line list.
+		{"indent.yaml", "Resources:\n  Fn:\n    Type: x\n    Properties:\n      L: [1,\n        2]\n      A: 1\n\n  # c\n     bad: 2\n      D: 4\n", 10, 1},
+		{"unclosed.yaml", "Resources:\n  Fn:\n    Properties:\n      A: 1\n      B: [1, 2\n      D: 4\n", 5, 1},
 		{"bad.json", "{\n  \"Resources\": {\n    \"A\": [1, 2}\n  }\n}\n", 3, 15},
 		{"trailing.json", "{\"a\": \"x\\/y\"} junk", 1, 15},
 	}

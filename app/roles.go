@@ -6,9 +6,9 @@ import (
 )
 
 // templateRole resolves an AWS::IAM::Role of the template: its inline
-// Policies ("inline:NAME"), its ManagedPolicyArns, and the AWS::IAM::Policy
-// and AWS::IAM::ManagedPolicy resources attached to it ("Policy:ID"), in
-// template order.
+// Policies ("inline:NAME"), its ManagedPolicyArns, and the AWS::IAM::Policy,
+// AWS::IAM::ManagedPolicy and AWS::IAM::RolePolicy resources attached to it
+// ("Policy:ID"), in template order.
 func (b *builder) templateRole(t *template, id string) *iam.Role {
 	r := t.byID[id]
 	role := &iam.Role{ID: id, ManagedPolicies: []string{}, Statements: []iam.Statement{}, Findings: []iam.Finding{}, File: t.file, Line: r.line}
@@ -32,6 +32,13 @@ func (b *builder) templateRole(t *template, id string) *iam.Role {
 	}
 	roleName := t.r.str(get(r.props, "RoleName"))
 	for _, pr := range t.res {
+		if pr.typ == "AWS::IAM::RolePolicy" {
+			// One role's inline policy: RoleName is a Ref or the literal name.
+			if rn := get(pr.props, "RoleName"); refTarget(rn) == id || roleName != "" && isScalar(rn) && rn.Value == roleName {
+				role.Statements = append(role.Statements, statements(t, get(pr.props, "PolicyDocument"), "Policy:"+pr.id)...)
+			}
+			continue
+		}
 		if pr.typ != "AWS::IAM::Policy" && pr.typ != "AWS::IAM::ManagedPolicy" {
 			continue
 		}

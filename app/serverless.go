@@ -2,6 +2,7 @@ package app
 
 import (
 	"fmt"
+	"os"
 	"path"
 	"path/filepath"
 	"regexp"
@@ -37,6 +38,8 @@ type slsService struct {
 	region  string
 	tmpl    *template // serverless.yml seen as a template, for rendering
 	userSts []slsStatement
+	// origin names the file a ${file(...)} include brought a node from.
+	origin map[*yaml.Node]string
 }
 
 type slsStatement struct {
@@ -86,7 +89,7 @@ func readServerless(b *builder, file string) (*slsService, error) {
 		return nil, &ParseError{File: name, Line: root.Line, Col: root.Column, Msg: "not a Serverless Framework service: the document is not a mapping"}
 	}
 	s := &slsService{file: name, root: root}
-	v := &slsVars{root: root, dir: filepath.Dir(file)}
+	v := &slsVars{root: root, dir: filepath.Dir(file), origin: map[*yaml.Node]string{}, rel: func(p string) string { return b.rel(absOr(p)) }}
 	s.stage = v.resolve(str(at(root, "provider", "stage")), 0)
 	if s.stage == "" || strings.Contains(s.stage, "${") {
 		s.stage = "dev"
@@ -96,7 +99,11 @@ func readServerless(b *builder, file string) (*slsService, error) {
 		s.region = "us-east-1"
 	}
 	v.stage, v.region = s.stage, s.region
-	v.walk(root, 0)
+	v.walk(root, 0, name)
+	if v.err != nil {
+		return nil, v.err
+	}
+	s.origin = v.origin
 	s.name = str(get(root, "service"))
 	if isMap(get(root, "service")) {
 		s.name = str(at(root, "service", "name"))
@@ -146,6 +153,26 @@ func slsFunctions(root *yaml.Node) [][2]*yaml.Node {
 	return pairs(fns)
 }
 
+// functionFile is the file a function's definition came from: the
+// ${file(...)} include that brought it, else the service file.
+func (s *slsService) functionFile(fn [2]*yaml.Node) string {
+	if f := s.origin[fn[1]]; f != "" {
+		return f
+	}
+	fns := get(s.root, "functions")
+	for _, it := range items(fns) {
+		if isSeq(fns) && get(it, fn[0].Value) == fn[1] {
+			if f := s.origin[it]; f != "" {
+				return f
+			}
+		}
+	}
+	if f := s.origin[fns]; f != "" {
+		return f
+	}
+	return s.file
+}
+
 // slsID is the logical id Serverless gives a function or layer key.
 func slsID(key, suffix string) string {
 	k := strings.ReplaceAll(strings.ReplaceAll(key, "-", "Dash"), "_", "Underscore")
@@ -177,8 +204,10 @@ func (b *builder) slsPackaged(s *slsService, pkg string) error {
 	// Point functions, the role and its statements at serverless.yml, the
 	// file in the repository (.serverless/ is build output).
 	keys := map[string]*yaml.Node{}
+	files := map[string]string{}
 	for _, p := range slsFunctions(s.root) {
 		keys[slsID(p[0].Value, "LambdaFunction")] = p[0]
+		files[slsID(p[0].Value, "LambdaFunction")] = s.functionFile(p)
 	}
 	provLine := 1
 	if p := get(s.root, "provider"); p != nil {
@@ -186,7 +215,7 @@ func (b *builder) slsPackaged(s *slsService, pkg string) error {
 	}
 	for _, f := range b.app.Functions {
 		if k := keys[f.ID]; k != nil {
-			f.Key, f.File, f.Line = k.Value, s.file, k.Line
+			f.Key, f.File, f.Line = k.Value, files[f.ID], k.Line
 		}
 		if f.Role == nil || f.Role.ID != slsRoleID {
 			continue
@@ -251,6 +280,11 @@ func (b *builder) slsSource(s *slsService) error {
 	if fns := get(s.root, "functions"); fns != nil && !isMap(fns) && !isSeq(fns) {
 		return locErr(s.file, fns.Line, "functions is neither a mapping nor a list (%q not resolved)", str(fns))
 	}
+	for _, it := range items(get(s.root, "functions")) {
+		if isSeq(get(s.root, "functions")) && !isMap(it) {
+			return locErr(s.file, it.Line, "functions entry is not a mapping (%q not resolved)", str(it))
+		}
+	}
 	for _, p := range pairs(get(s.root, "layers")) {
 		l := &Layer{ID: slsID(p[0].Value, "LambdaLayer"), File: s.file, Line: p[0].Line}
 		l.Name = t.r.str(get(p[1], "name"))
@@ -272,7 +306,7 @@ func (b *builder) slsSource(s *slsService) error {
 	var shared *iam.Role
 	for _, p := range slsFunctions(s.root) {
 		key, fn := p[0].Value, p[1]
-		f := &Function{ID: slsID(key, "LambdaFunction"), Key: key, File: s.file, Line: p[0].Line}
+		f := &Function{ID: slsID(key, "LambdaFunction"), Key: key, File: s.functionFile(p), Line: p[0].Line}
 		f.Name = t.r.str(get(fn, "name"))
 		if f.Name == "" {
 			f.Name = s.name + "-" + s.stage + "-" + key
@@ -330,7 +364,9 @@ func (b *builder) slsSource(s *slsService) error {
 			b.used[t][roleNode.Value] = true
 			f.Role = b.templateRole(t, roleNode.Value)
 		default:
-			b.resolveRole(t, roleNode, f)
+			if err := b.resolveRole(t, roleNode, f, false, nil); err != nil {
+				return err
+			}
 		}
 		b.app.Functions = append(b.app.Functions, f)
 	}
@@ -442,9 +478,23 @@ type slsVars struct {
 	// dir is the service folder ${file(...)} paths start from; "" turns
 	// file includes off.
 	dir   string
-	files int // files included so far, bounded
-	steps int // variables evaluated so far, bounded (cycles, hostile input)
+	files int   // files included so far, bounded
+	bytes int64 // bytes included so far, bounded
+	steps int   // variables evaluated so far, bounded (cycles, hostile input)
+	// nodes counts what whole-value variables added: one budget for the
+	// whole expansion, so copies of copies cannot multiply.
+	nodes int
+	// err is the first variable that could not be expanded (an include
+	// missing, malformed or over a limit): the service is then refused,
+	// since what it would have defined is unknown.
+	err error
+	// origin maps a node replaced by an include to the included file.
+	origin map[*yaml.Node]string
+	rel    func(string) string
 }
+
+// maxSlsIncludeBytes bounds the bytes all ${file(...)} includes read.
+const maxSlsIncludeBytes = MaxDefinitionBytes
 
 // maxSlsSteps bounds variable evaluations per service.
 const maxSlsSteps = 100_000
@@ -458,17 +508,24 @@ var slsVarRE = regexp.MustCompile(`\$\{([^${}]+)\}`)
 
 var slsSources = []string{"self:", "opt:", "sls:", "env:", "ssm:", "cf:", "cf(", "s3:", "file(", "param:", "aws:", "strToBool(", "git:"}
 
-func (v *slsVars) walk(n *yaml.Node, depth int) {
-	if n == nil || depth > maxDepth {
+func (v *slsVars) walk(n *yaml.Node, depth int, file string) {
+	if n == nil || depth > maxDepth || v.err != nil {
 		return
 	}
 	if n.Kind == yaml.ScalarNode && strings.Contains(n.Value, "${") {
 		// A value that is a whole ${file(...)} or ${self:...} may stand for
 		// a map or a list: the node is replaced.
 		if m := slsWholeRE.FindStringSubmatch(strings.TrimSpace(n.Value)); m != nil {
-			if sub := v.node(m, depth); sub != nil {
+			sub, subFile := v.node(m, depth, file, n.Line)
+			if v.err != nil {
+				return
+			}
+			if sub != nil {
 				*n = *sub
-				v.walk(n, depth+1)
+				if subFile != file {
+					v.origin[n] = subFile
+				}
+				v.walk(n, depth+1, subFile)
 				return
 			}
 		}
@@ -476,50 +533,103 @@ func (v *slsVars) walk(n *yaml.Node, depth int) {
 		return
 	}
 	for _, c := range n.Content {
-		v.walk(c, depth+1)
+		v.walk(c, depth+1, file)
 	}
 }
 
-// node loads what a whole-value variable refers to, as a fresh node.
-func (v *slsVars) node(m []string, depth int) *yaml.Node {
+// countNodes counts a tree's nodes, stopping past limit.
+func countNodes(n *yaml.Node, limit int) int {
+	if n == nil {
+		return 0
+	}
+	c := 1
+	for _, k := range n.Content {
+		if c > limit {
+			break
+		}
+		c += countNodes(k, limit-c)
+	}
+	return c
+}
+
+// spend charges nodes to the expansion's one budget; past it, the service
+// is refused at the variable that overflowed it.
+func (v *slsVars) spend(n *yaml.Node, file string, line int) bool {
+	v.nodes += countNodes(n, maxAliasNodes-v.nodes+1)
+	if v.nodes > maxAliasNodes {
+		v.err = locErr(file, line, "variables expand to more than %d nodes: refused", maxAliasNodes)
+		return false
+	}
+	return true
+}
+
+// node loads what a whole-value variable at file:line refers to, as a
+// fresh node, and the file it came from.
+func (v *slsVars) node(m []string, depth int, file string, line int) (*yaml.Node, string) {
 	if m[4] != "" {
 		n := v.root
 		for _, k := range strings.Split(m[4], ".") {
 			n = get(n, k)
 		}
 		if n == nil || n.Kind == yaml.ScalarNode {
-			return nil
+			return nil, file
+		}
+		if !v.spend(n, file, line) {
+			return nil, file
 		}
 		c, err := (&normalizer{repl: map[*yaml.Node]*yaml.Node{}}).copy(n, n, depth)
 		if err != nil {
-			return nil
+			return nil, file
 		}
-		return c
+		return c, file
 	}
-	if v.dir == "" || v.files >= maxSlsIncludes {
-		return nil
+	if v.dir == "" {
+		return nil, file
 	}
-	rel := strings.Trim(strings.TrimSpace(m[2]), `'"`)
+	rel := strings.Trim(strings.TrimSpace(v.resolve(m[2], 0)), `'"`)
 	ext := strings.ToLower(filepath.Ext(rel))
-	if filepath.IsAbs(rel) || (ext != ".yml" && ext != ".yaml" && ext != ".json") {
-		return nil
+	if strings.Contains(rel, "${") || filepath.IsAbs(rel) || (ext != ".yml" && ext != ".yaml" && ext != ".json") {
+		return nil, file
+	}
+	if v.files >= maxSlsIncludes {
+		v.err = locErr(file, line, "more than %d ${file()} includes: refused", maxSlsIncludes)
+		return nil, file
 	}
 	v.files++
 	p := filepath.Join(v.dir, filepath.FromSlash(rel))
+	fi, err := os.Stat(p)
+	if err != nil {
+		v.err = locErr(file, line, "${file(%s)}: the included file does not exist", rel)
+		return nil, file
+	}
+	v.bytes += fi.Size()
+	if v.bytes > maxSlsIncludeBytes {
+		v.err = locErr(file, line, "${file()} includes total more than %d MiB: refused", maxSlsIncludeBytes>>20)
+		return nil, file
+	}
 	data, err := readBounded(p)
 	if err != nil {
-		return nil
+		v.err = locErr(file, line, "${file(%s)}: %s", rel, strings.TrimPrefix(err.Error(), p+": "))
+		return nil, file
 	}
-	n, err := parseDocument(rel, data)
+	name := v.rel(p)
+	n, err := parseDocument(name, data)
 	if err != nil {
-		return nil
+		if pe, ok := err.(*ParseError); ok {
+			pe.Msg += fmt.Sprintf(" (included by %s:%d)", file, line)
+		}
+		v.err = err
+		return nil, file
 	}
 	if m[3] != "" {
 		for _, k := range strings.Split(m[3], ".") {
 			n = get(n, k)
 		}
 	}
-	return n
+	if n != nil && !v.spend(n, file, line) {
+		return nil, file
+	}
+	return n, name
 }
 
 func (v *slsVars) resolve(s string, depth int) string {

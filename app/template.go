@@ -12,12 +12,15 @@ import (
 // template is one parsed CloudFormation (or SAM) template.
 type template struct {
 	file string // as reported: relative to the application root
-	dir  string // folder on disk that relative code paths start from
-	root *yaml.Node
-	res  []*resource
-	byID map[string]*resource
-	r    *renderer
-	sam  bool
+	// prefix is the nesting path of a nested template ("Child/"), as SAM
+	// CLI names nested functions.
+	prefix string
+	dir    string // folder on disk that relative code paths start from
+	root   *yaml.Node
+	res    []*resource
+	byID   map[string]*resource
+	r      *renderer
+	sam    bool
 	// notes say what of the template could not be read.
 	notes []string
 }
@@ -69,7 +72,12 @@ func newTemplate(root *yaml.Node, file, dir string) (*template, error) {
 		return nil, &ParseError{File: file, Line: resources.Line, Col: resources.Column, Msg: "Resources is not a mapping"}
 	}
 	var notes []string
-	for _, p := range expandForEach(pairs(resources), file, &notes, 0) {
+	budget := maxForEachNodes
+	expanded, err := expandForEach(pairs(resources), file, &notes, 0, &budget)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range expanded {
 		r := &resource{id: p[0].Value, node: p[1], line: p[0].Line}
 		r.typ = str(get(p[1], "Type"))
 		r.props = get(p[1], "Properties")
@@ -81,10 +89,17 @@ func newTemplate(root *yaml.Node, file, dir string) (*template, error) {
 	return t, nil
 }
 
+// maxForEachNodes bounds what Fn::ForEach expansion may add to a template:
+// nested loops multiply, and a few lines could otherwise stand for millions
+// of resources.
+const maxForEachNodes = maxAliasNodes
+
 // expandForEach expands AWS::LanguageExtensions Fn::ForEach over a literal
-// collection into the resources it stands for; one over a parameter cannot
-// be known before deployment and is noted.
-func expandForEach(in [][2]*yaml.Node, file string, notes *[]string, depth int) [][2]*yaml.Node {
+// collection into the resources it stands for. One over a parameter cannot
+// be known before deployment: it is expanded once with the identifier kept
+// symbolic ("Fn${Name}"), so its functions' code and roles are still read,
+// and noted.
+func expandForEach(in [][2]*yaml.Node, file string, notes *[]string, depth int, budget *int) ([][2]*yaml.Node, error) {
 	var out [][2]*yaml.Node
 	for _, p := range in {
 		if !strings.HasPrefix(p[0].Value, "Fn::ForEach::") {
@@ -92,24 +107,44 @@ func expandForEach(in [][2]*yaml.Node, file string, notes *[]string, depth int) 
 			continue
 		}
 		v := p[1]
-		if depth > 4 || !isSeq(v) || len(v.Content) != 3 || !isScalar(v.Content[0]) || !isSeq(v.Content[1]) || !isMap(v.Content[2]) {
-			*notes = append(*notes, fmt.Sprintf("%s:%d: %s not expanded (its collection is not a literal list): resources it defines are not read", file, p[0].Line, p[0].Value))
+		if depth > 4 || !isSeq(v) || len(v.Content) != 3 || !isScalar(v.Content[0]) || !isMap(v.Content[2]) {
+			*notes = append(*notes, fmt.Sprintf("%s:%d: %s not expanded (not an identifier, a collection and an output map): resources it defines are not read", file, p[0].Line, p[0].Value))
 			continue
 		}
 		id := v.Content[0].Value
-		var expanded [][2]*yaml.Node
-		for _, item := range v.Content[1].Content {
-			if !isScalar(item) {
-				continue
+		values := []string{}
+		if isSeq(v.Content[1]) {
+			for _, item := range v.Content[1].Content {
+				if isScalar(item) {
+					values = append(values, item.Value)
+				}
 			}
-			repl := strings.NewReplacer("${"+id+"}", item.Value, "&{"+id+"}", alnum(item.Value))
+		} else {
+			// Kept symbolic: "${Name}" stays as written, as a Sub would show it.
+			*notes = append(*notes, fmt.Sprintf("%s:%d: %s loops over a collection known only at deployment: its resources are read once, with ${%s} kept symbolic", file, p[0].Line, p[0].Value, id))
+			values = append(values, "")
+		}
+		var expanded [][2]*yaml.Node
+		for _, val := range values {
+			repl := strings.NewReplacer("${"+id+"}", val, "&{"+id+"}", alnum(val))
+			if !isSeq(v.Content[1]) {
+				repl = strings.NewReplacer("&{"+id+"}", "${"+id+"}")
+			}
 			for _, tp := range pairs(v.Content[2]) {
+				*budget -= countNodes(tp[0], maxForEachNodes) + countNodes(tp[1], maxForEachNodes)
+				if *budget < 0 {
+					return nil, locErr(file, p[0].Line, "%s expands to more than %d nodes: refused", p[0].Value, maxForEachNodes)
+				}
 				expanded = append(expanded, [2]*yaml.Node{substNode(tp[0], repl, 0), substNode(tp[1], repl, 0)})
 			}
 		}
-		out = append(out, expandForEach(expanded, file, notes, depth+1)...)
+		more, err := expandForEach(expanded, file, notes, depth+1, budget)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, more...)
 	}
-	return out
+	return out, nil
 }
 
 // alnum is the &{} form of a ForEach value: non-alphanumerics dropped.
@@ -152,7 +187,7 @@ func definesFunction(res *yaml.Node, depth int) bool {
 		return false
 	}
 	for _, p := range pairs(res) {
-		if isFunctionType(str(get(p[1], "Type"))) {
+		if typ := str(get(p[1], "Type")); isFunctionType(typ) || localNested(p[1]) != "" {
 			return true
 		}
 		if strings.HasPrefix(p[0].Value, "Fn::ForEach::") && isSeq(p[1]) && len(p[1].Content) == 3 && definesFunction(p[1].Content[2], depth+1) {
@@ -160,6 +195,22 @@ func definesFunction(res *yaml.Node, depth int) bool {
 		}
 	}
 	return false
+}
+
+// localNested is the local template a nested application or stack points
+// at ("" for any other resource, or one whose template is elsewhere).
+func localNested(res *yaml.Node) string {
+	var loc string
+	switch str(get(res, "Type")) {
+	case "AWS::Serverless::Application":
+		loc = str(get(get(res, "Properties"), "Location"))
+	case "AWS::CloudFormation::Stack":
+		loc = str(get(get(res, "Properties"), "TemplateURL"))
+	}
+	if loc == "" || !localRelative(loc) {
+		return ""
+	}
+	return loc
 }
 
 func isFunctionType(typ string) bool {

@@ -104,7 +104,7 @@ func parseDocument(name string, data []byte) (*yaml.Node, error) {
 		if jerr != nil {
 			return nil, jerr
 		}
-		return nil, yamlError(name, err)
+		return nil, yamlError(name, data, err)
 	}
 	if errors.Is(err, io.EOF) || len(doc.Content) == 0 {
 		if jerr != nil {
@@ -116,17 +116,80 @@ func parseDocument(name string, data []byte) (*yaml.Node, error) {
 	return normalize(name, root)
 }
 
-func yamlError(name string, err error) error {
+// maxLineSearchBytes bounds the documents whose error line is searched
+// for (a few parses of prefixes); bigger ones get the parser's line, worded
+// as approximate.
+const maxLineSearchBytes = 4 << 20
+
+// yamlError locates a YAML error. The parser reports the line of the
+// construct it was in ("while parsing a block mapping at line 2"), which
+// may be far above the mistake; the first line at which a prefix of the
+// document stops parsing is where the mistake is.
+func yamlError(name string, data []byte, err error) error {
 	msg := err.Error()
 	if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
 		line, _ := strconv.Atoi(m[1])
-		return &ParseError{File: name, Line: line, Col: 1, Msg: m[2]}
+		if len(data) > maxLineSearchBytes {
+			return &ParseError{File: name, Line: line, Col: 1, Msg: fmt.Sprintf("%s (near this line)", m[2])}
+		}
+		return &ParseError{File: name, Line: failingLine(data, line), Col: 1, Msg: m[2]}
 	}
 	var te *yaml.TypeError
 	if errors.As(err, &te) {
 		return &ParseError{File: name, Line: 1, Col: 1, Msg: strings.Join(te.Errors, "; ")}
 	}
 	return &ParseError{File: name, Line: 1, Col: 1, Msg: strings.TrimPrefix(msg, "yaml: ")}
+}
+
+// failingLine is the first line (at or after from) at which a prefix of
+// data fails with the document's error, by bisection; from when none is
+// found.
+func failingLine(data []byte, from int) int {
+	var ends []int // ends[i] is the offset just past line i+1
+	for i, c := range data {
+		if c == '\n' {
+			ends = append(ends, i+1)
+		}
+	}
+	if len(ends) == 0 || ends[len(ends)-1] != len(data) {
+		ends = append(ends, len(data))
+	}
+	// A prefix cut inside a valid multi-line construct fails too, with
+	// another error: only the document's own error counts.
+	var n yaml.Node
+	want := yaml.Unmarshal(data, &n)
+	fails := func(lines int) bool {
+		var n yaml.Node
+		err := yaml.Unmarshal(data[:ends[lines-1]], &n)
+		return err != nil && want != nil && err.Error() == want.Error()
+	}
+	lo, hi := from-1, len(ends) // prefix of lo lines taken to parse; of hi lines fails
+	if lo < 0 || lo >= hi {
+		return from
+	}
+	for hi-lo > 1 {
+		mid := (lo + hi) / 2
+		if fails(mid) {
+			hi = mid
+		} else {
+			lo = mid
+		}
+	}
+	// A mistake on the last line of a block is seen only when the next
+	// line arrives; blank and comment lines never cause one.
+	for hi > from && blankLine(data, ends, hi) {
+		hi--
+	}
+	return hi
+}
+
+func blankLine(data []byte, ends []int, line int) bool {
+	start := 0
+	if line > 1 {
+		start = ends[line-2]
+	}
+	l := bytes.TrimSpace(data[start:ends[line-1]])
+	return len(l) == 0 || l[0] == '#'
 }
 
 // shortTags maps CloudFormation's YAML short forms to their long names.
