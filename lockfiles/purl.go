@@ -38,6 +38,9 @@ func PURL(eco, name, version string) string {
 	case ecosystem.PyPI:
 		// The purl spec lowercases PyPI names and writes "_" as "-".
 		n = ecosystem.NormalizeName(eco, name)
+		if n == "" {
+			return "" // a blank name is no package (a purl needs a name)
+		}
 	case ecosystem.Go, ecosystem.Packagist:
 		if i := strings.LastIndex(name, "/"); i >= 0 {
 			ns, n = name[:i], name[i+1:]
@@ -58,6 +61,9 @@ func ParsePURL(s string) (eco, name, version string, err error) {
 	eco = ecosystem.FromPURLType(p.Type)
 	if eco == "" {
 		return "", "", "", fmt.Errorf("purl %q: type %q is not an ecosystem fnguard knows", s, p.Type)
+	}
+	if strings.TrimSpace(p.Name) == "" {
+		return "", "", "", fmt.Errorf("purl %q: the name is blank", s)
 	}
 	name = p.Name
 	if p.Namespace != "" {
