@@ -21,6 +21,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	awsiam "github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	"github.com/aws/smithy-go/logging"
 
 	"github.com/fnguard/fnguard/app"
 )
@@ -95,7 +96,9 @@ type loader struct {
 }
 
 func newLoader(ctx context.Context, opts Options) (*loader, error) {
-	lo := append([]func(*config.LoadOptions) error{}, opts.loadOptions...)
+	// The SDK's own log lines (an IMDS fallback, a retry) would break the
+	// one-line error rule; what fails is returned as an error instead.
+	lo := append([]func(*config.LoadOptions) error{config.WithLogger(logging.Nop{})}, opts.loadOptions...)
 	if opts.Profile != "" {
 		lo = append(lo, config.WithSharedConfigProfile(opts.Profile))
 	}
