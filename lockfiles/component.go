@@ -53,26 +53,75 @@ func projectComponent(v *vfs) (c *Component, file, eco string) {
 }
 
 // npmLockRoot reads the root project of package-lock.json: packages[""]
-// (lockfile v2/v3), else the top-level name and version (v1).
+// (lockfile v2/v3), else the top-level name and version (v1). It streams:
+// npm writes the root entry first, so a 200,000-entry lockfile is not
+// decoded whole just to name its project.
 func npmLockRoot(data []byte) (string, string) {
-	var lock struct {
-		Name     string `json:"name"`
-		Version  string `json:"version"`
-		Packages map[string]struct {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return "", ""
+	}
+	var name, version string
+	for dec.More() {
+		key, err := dec.Token()
+		if err != nil {
+			return "", ""
+		}
+		switch key {
+		case "name":
+			if dec.Decode(&name) != nil {
+				return "", ""
+			}
+		case "version":
+			if dec.Decode(&version) != nil {
+				return "", ""
+			}
+		case "packages":
+			if n, v, ok := npmLockRootEntry(dec); ok {
+				return n, v
+			}
+		default:
+			if dec.Decode(new(skipJSON)) != nil {
+				return "", ""
+			}
+		}
+	}
+	if name == "" {
+		return "", ""
+	}
+	return name, version
+}
+
+// npmLockRootEntry reads packages[""] from a decoder positioned at the
+// packages object; ok is false when there is none (or it names nothing).
+func npmLockRootEntry(dec *json.Decoder) (string, string, bool) {
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return "", "", false
+	}
+	for dec.More() {
+		key, err := dec.Token()
+		if err != nil {
+			return "", "", false
+		}
+		var e struct {
 			Name    string `json:"name"`
 			Version string `json:"version"`
-		} `json:"packages"`
+		}
+		if key != "" {
+			if dec.Decode(new(skipJSON)) != nil {
+				return "", "", false
+			}
+			continue
+		}
+		if dec.Decode(&e) != nil {
+			return "", "", false
+		}
+		if e.Name != "" {
+			return e.Name, e.Version, true
+		}
 	}
-	if json.Unmarshal(data, &lock) != nil {
-		return "", ""
-	}
-	if root, ok := lock.Packages[""]; ok && root.Name != "" {
-		return root.Name, root.Version
-	}
-	if lock.Name == "" {
-		return "", ""
-	}
-	return lock.Name, lock.Version
+	_, _ = dec.Token()
+	return "", "", false
 }
 
 // pomProject reads groupId:artifactId and version, inherited from the
