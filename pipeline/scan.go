@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"os"
 	"sync"
 
 	"time"
@@ -58,7 +59,17 @@ type Outcome struct {
 // runs Go reachability and decides under the policy. Every error carries a
 // Class (see ClassOf); a failing gate is not an error: see Outcome.Verdict.
 func Scan(ctx context.Context, opts ScanOptions) (*Outcome, error) {
-	// The database is opened first: a jar without pom.properties is named
+	// A path that does not exist fails before a first run fetches a
+	// database it would not need.
+	for _, t := range opts.Targets {
+		if isDeployedTarget(t, opts.Source) {
+			continue
+		}
+		if _, err := os.Stat(t); err != nil {
+			return nil, InputErr("%s: cannot read: %v", t, errors.Unwrap(err))
+		}
+	}
+	// The database is opened next: a jar without pom.properties is named
 	// as the advisories name it, which needs the database's Maven names.
 	d, st, err := OpenDB(ctx, opts.DB)
 	if err != nil {

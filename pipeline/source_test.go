@@ -21,3 +21,12 @@ func TestApplicationNotMixed(t *testing.T) {
 		t.Fatalf("release %+v", l.Release)
 	}
 }
+
+// A path that does not exist is an input error before any database is
+// opened or fetched.
+func TestScanMissingPathBeforeDatabase(t *testing.T) {
+	_, err := Scan(context.Background(), ScanOptions{Targets: []string{"no-such-function.zip"}, DB: DBOptions{Path: t.TempDir() + "/none.db", Offline: true}})
+	if err == nil || ClassOf(err) != ClassInput || !strings.Contains(err.Error(), "no-such-function.zip: cannot read") {
+		t.Fatalf("error %v (class %d), want an input error naming the path", err, ClassOf(err))
+	}
+}
