@@ -13,7 +13,6 @@ import (
 	"sort"
 	"strings"
 	"testing"
-	"time"
 )
 
 // sharedDir locates ../shared beside the checkout; tests that need it skip
@@ -157,7 +156,6 @@ func TestBadFixtures(t *testing.T) {
 			var before runtime.MemStats
 			runtime.GC()
 			runtime.ReadMemStats(&before)
-			start := time.Now()
 			_, err := Read(context.Background(), []string{p}, Options{})
 			if err == nil {
 				t.Fatalf("no error for %s", name)
@@ -175,11 +173,10 @@ func TestBadFixtures(t *testing.T) {
 			}
 			var after runtime.MemStats
 			runtime.ReadMemStats(&after)
+			// The allocation bound is the work bound: a bomb refused late
+			// would show here, without a clock to make the test flaky.
 			if grew := after.TotalAlloc - before.TotalAlloc; grew > 300<<20 {
 				t.Errorf("allocated %d MiB", grew>>20)
-			}
-			if d := time.Since(start); d > 5*time.Second {
-				t.Errorf("took %v", d)
 			}
 		})
 	}

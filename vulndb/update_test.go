@@ -425,7 +425,7 @@ func TestUpdateInPlace(t *testing.T) {
 	src := t.TempDir()
 	ex.write(t, src, true)
 	p := filepath.Join(t.TempDir(), "osv.db")
-	clk := &clock{t: time.Now()}
+	clk := &clock{t: time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)}
 	opts := UpdateOptions{Source: src, Ecosystems: testEcos, Now: clk.now}
 	mustUpdate(t, p, opts)
 	before, err := os.Stat(p)
