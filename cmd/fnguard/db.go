@@ -1,16 +1,14 @@
 package main
 
 import (
-	"fmt"
-	"io"
 	"os"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/fnguard/fnguard/pipeline"
+	"github.com/fnguard/fnguard/report"
 	"github.com/fnguard/fnguard/vulndb"
 )
 
@@ -69,7 +67,7 @@ func newDBUpdateCmd(e *env) *cobra.Command {
 				return &exitError{exitDatabase, err}
 			}
 			// On a terminal vulndb has just shown each ecosystem's summary.
-			printUpdate(e.stdout, res, !(prog.tty && e.isTerminal(e.stdout)))
+			report.WriteUpdate(e.stdout, res, !(prog.tty && e.isTerminal(e.stdout)))
 			return nil
 		},
 	}
@@ -97,7 +95,7 @@ func newDBImportCmd(e *env) *cobra.Command {
 			if err != nil {
 				return usageErr("%v", err)
 			}
-			printUpdate(e.stdout, res, true)
+			report.WriteUpdate(e.stdout, res, true)
 			return nil
 		},
 	}
@@ -117,40 +115,16 @@ func newDBStatusCmd(e *env) *cobra.Command {
 				return err
 			}
 			defer d.Close()
-			now := time.Now()
 			// The file's size, as ls shows it: bbolt's data size is smaller.
 			size := st.Size
 			if fi, err := os.Stat(st.Path); err == nil {
 				size = fi.Size()
 			}
-			fmt.Fprintf(e.stdout, "database %s (%s), updated %s (%s ago)\n", st.Path, humanBytes(size), st.Updated.UTC().Format(time.RFC3339), age(now, st.Updated))
-			tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "ECOSYSTEM\tRECORDS\tUPDATED\tAGE\tNEWEST RECORD\tSOURCE")
-			for _, es := range st.Ecosystems {
-				fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\n", es.Name, es.Records, es.Updated.UTC().Format(time.RFC3339), age(now, es.Updated), es.Newest.UTC().Format("2006-01-02"), es.Source)
-			}
-			return tw.Flush()
+			return report.WriteDBStatus(e.stdout, st, size, time.Now())
 		},
 	}
 	db.register(c)
 	return c
-}
-
-func printUpdate(w io.Writer, res *vulndb.UpdateResult, perEcosystem bool) {
-	for _, e := range res.Ecosystems {
-		if !perEcosystem && len(e.Invalid) == 0 {
-			continue
-		}
-		line := fmt.Sprintf("%-10s %-11s %6d records (+%d added, %d changed, %d removed)", e.Ecosystem, e.Mode, e.Records, e.Added, e.Changed, e.Removed)
-		if e.Note != "" {
-			line += "; " + e.Note
-		}
-		fmt.Fprintln(w, line)
-		for _, inv := range e.Invalid {
-			fmt.Fprintf(w, "  skipped invalid record: %v\n", inv)
-		}
-	}
-	fmt.Fprintf(w, "database %s from %s (%s fetched)\n", res.Path, res.Source, humanBytes(res.BytesFetched))
 }
 
 func splitList(s string) []string {
@@ -161,32 +135,4 @@ func splitList(s string) []string {
 		}
 	}
 	return out
-}
-
-func humanBytes(n int64) string {
-	switch {
-	case n >= 1<<30:
-		return fmt.Sprintf("%.1f GiB", float64(n)/(1<<30))
-	case n >= 1<<20:
-		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
-	case n >= 1<<10:
-		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
-	}
-	return fmt.Sprintf("%d B", n)
-}
-
-func age(now, t time.Time) string {
-	if t.IsZero() {
-		return "never"
-	}
-	d := now.Sub(t)
-	switch {
-	case d < time.Minute:
-		return "<1m"
-	case d < time.Hour:
-		return fmt.Sprintf("%dm", int(d.Minutes()))
-	case d < 48*time.Hour:
-		return fmt.Sprintf("%dh", int(d.Hours()))
-	}
-	return fmt.Sprintf("%dd", int(d.Hours()/24))
 }

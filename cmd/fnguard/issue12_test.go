@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
+	"github.com/fnguard/fnguard/report"
 	"io"
 	"os"
 	"path/filepath"
@@ -203,8 +204,8 @@ func TestDBStatusSize(t *testing.T) {
 		t.Fatal(err)
 	}
 	code, out, errs := runWith(t, false, map[string]string{"FNGUARD_DB": db}, "db", "status")
-	if code != 0 || !strings.Contains(out, "("+humanBytes(fi.Size())+")") {
-		t.Fatalf("exit %d, want size %s:\n%s%s", code, humanBytes(fi.Size()), out, errs)
+	if code != 0 || !strings.Contains(out, "("+report.HumanBytes(fi.Size())+")") {
+		t.Fatalf("exit %d, want size %s:\n%s%s", code, report.HumanBytes(fi.Size()), out, errs)
 	}
 }
 
