@@ -13,7 +13,6 @@ import (
 	"github.com/google/osv-scalibr/extractor/filesystem"
 	"github.com/google/osv-scalibr/extractor/filesystem/osv"
 	"github.com/google/osv-scalibr/inventory"
-	scplugin "github.com/google/osv-scalibr/plugin"
 	"github.com/google/osv-scalibr/purl"
 )
 
@@ -23,13 +22,11 @@ import (
 // every package): quadratic in the number of packages. Outputs are the
 // same (name, version, "dev" for packages-dev); no line is computed, as
 // fnguard's evidence names the file.
-type composerLock struct{}
+type composerLock struct{ ownExtractor }
 
 func newComposerLock(*cpb.PluginConfig) (filesystem.Extractor, error) { return composerLock{}, nil }
 
-func (composerLock) Name() string                         { return "php/composerlock" }
-func (composerLock) Version() int                         { return 0 }
-func (composerLock) Requirements() *scplugin.Capabilities { return &scplugin.Capabilities{} }
+func (composerLock) Name() string { return "php/composerlock" }
 func (composerLock) FileRequired(api filesystem.FileAPI) bool {
 	return path.Base(api.Path()) == "composer.lock"
 }

@@ -20,7 +20,6 @@ import (
 	"github.com/google/osv-scalibr/extractor/filesystem"
 	"github.com/google/osv-scalibr/extractor/filesystem/language/javascript/metadata"
 	"github.com/google/osv-scalibr/inventory"
-	scplugin "github.com/google/osv-scalibr/plugin"
 	"github.com/google/osv-scalibr/purl"
 )
 
@@ -37,13 +36,11 @@ const npmLockName = "javascript/packagelockjson"
 // Its outputs (names, aliases, versions, link entries skipped, dependency
 // groups, git commits) follow scalibr's; it also keeps what scalibr drops:
 // the "integrity" hashes and the "license".
-type npmLock struct{}
+type npmLock struct{ ownExtractor }
 
 func newNPMLock(*cpb.PluginConfig) (filesystem.Extractor, error) { return npmLock{}, nil }
 
-func (npmLock) Name() string                         { return npmLockName }
-func (npmLock) Version() int                         { return 0 }
-func (npmLock) Requirements() *scplugin.Capabilities { return &scplugin.Capabilities{} }
+func (npmLock) Name() string { return npmLockName }
 
 func (npmLock) FileRequired(api filesystem.FileAPI) bool {
 	p := api.Path()

@@ -15,7 +15,6 @@ import (
 	"github.com/google/osv-scalibr/extractor/filesystem"
 	"github.com/google/osv-scalibr/extractor/filesystem/osv"
 	"github.com/google/osv-scalibr/inventory"
-	scplugin "github.com/google/osv-scalibr/plugin"
 	"github.com/google/osv-scalibr/purl"
 )
 
@@ -25,13 +24,11 @@ import (
 // 100,000 packages did not finish in 300 s. Outputs are the same: pinned
 // ("==") packages of "default" and "develop" (group "dev"), a name@version
 // in both listed once, as its "default" entry.
-type pipfileLock struct{}
+type pipfileLock struct{ ownExtractor }
 
 func newPipfileLock(*cpb.PluginConfig) (filesystem.Extractor, error) { return pipfileLock{}, nil }
 
-func (pipfileLock) Name() string                         { return "python/pipfilelock" }
-func (pipfileLock) Version() int                         { return 0 }
-func (pipfileLock) Requirements() *scplugin.Capabilities { return &scplugin.Capabilities{} }
+func (pipfileLock) Name() string { return "python/pipfilelock" }
 func (pipfileLock) FileRequired(api filesystem.FileAPI) bool {
 	return path.Base(api.Path()) == "Pipfile.lock"
 }

@@ -15,7 +15,6 @@ import (
 	"github.com/google/osv-scalibr/extractor/filesystem"
 	"github.com/google/osv-scalibr/extractor/filesystem/osv"
 	"github.com/google/osv-scalibr/inventory"
-	scplugin "github.com/google/osv-scalibr/plugin"
 	"github.com/google/osv-scalibr/purl"
 	"go.yaml.in/yaml/v3"
 )
@@ -29,13 +28,11 @@ import (
 // is decoded on its own. Outputs follow scalibr's: names and versions from
 // the dependency path or the entry's name/version, git commits from
 // resolution, "dev".
-type pnpmLock struct{}
+type pnpmLock struct{ ownExtractor }
 
 func newPNPMLock(*cpb.PluginConfig) (filesystem.Extractor, error) { return pnpmLock{}, nil }
 
-func (pnpmLock) Name() string                         { return "javascript/pnpmlock" }
-func (pnpmLock) Version() int                         { return 0 }
-func (pnpmLock) Requirements() *scplugin.Capabilities { return &scplugin.Capabilities{} }
+func (pnpmLock) Name() string { return "javascript/pnpmlock" }
 func (pnpmLock) FileRequired(api filesystem.FileAPI) bool {
 	p := api.Path()
 	if path.Base(p) != "pnpm-lock.yaml" {
