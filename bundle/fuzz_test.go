@@ -98,12 +98,12 @@ func FuzzBundleText(f *testing.F) {
 			}
 		}
 		for _, b := range banners(data) {
-			if !semverRe.MatchString(b.version) {
+			if !semverRe().MatchString(b.version) {
 				t.Fatalf("banner version %q", b.version)
 			}
 		}
 		for _, p := range inlinedPackages(data) {
-			if !validName(p.name) || !semverRe.MatchString(p.version) {
+			if !validName(p.name) || !semverRe().MatchString(p.version) {
 				t.Fatalf("inlined package %+v", p)
 			}
 		}

@@ -49,7 +49,7 @@ func inlinedPackages(code []byte) []inlinedPackage {
 			continue
 		}
 		name, version := fields["name"], fields["version"]
-		if !validName(name) || !semverRe.MatchString(version) {
+		if !validName(name) || !semverRe().MatchString(version) {
 			continue
 		}
 		n := 0

@@ -3,6 +3,7 @@ package bundle
 import (
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // modulePath is the package a bundled file path belongs to.
@@ -134,7 +135,7 @@ func splitPnpmDir(s string) (name, version string) {
 	}
 	name = strings.Replace(s[:at], "+", "/", 1)
 	version = s[at+1:]
-	if !validName(name) || !semverRe.MatchString(version) {
+	if !validName(name) || !semverRe().MatchString(version) {
 		return "", ""
 	}
 	return name, version
@@ -157,7 +158,7 @@ func yarnCacheVersion(zip, name string) string {
 	}
 	want := strings.Replace(name, "/", "-", 1) + "-npm-"
 	v, ok := strings.CutPrefix(base, want)
-	if !ok || !semverRe.MatchString(v) {
+	if !ok || !semverRe().MatchString(v) {
 		return ""
 	}
 	return v
@@ -194,4 +195,6 @@ func validSegment(s string) bool {
 }
 
 // semverRe is what npm publishes: a full semantic version, no range.
-var semverRe = regexp.MustCompile(`^(0|[1-9]\d{0,15})\.(0|[1-9]\d{0,15})\.(0|[1-9]\d{0,15})(-[0-9A-Za-z.-]{1,128})?(\+[0-9A-Za-z.-]{1,128})?$`)
+var semverRe = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^(0|[1-9]\d{0,15})\.(0|[1-9]\d{0,15})\.(0|[1-9]\d{0,15})(-[0-9A-Za-z.-]{1,128})?(\+[0-9A-Za-z.-]{1,128})?$`)
+})

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // What the bundle itself says. Nothing here evaluates code: every scanner
@@ -297,9 +298,13 @@ func legalPackage(p string) (string, bool) {
 
 var (
 	// "version : 2.29.1", "@version 1.2.3", "Version: v1.0.0"
-	versionWordRe = regexp.MustCompile(`(?i)(?:^|[\s(*!@])version\s*[:=]?\s*v?(\d+\.\d+\.\d+(?:-[0-9A-Za-z.]+)?)\b`)
+	versionWordRe = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`(?i)(?:^|[\s(*!@])version\s*[:=]?\s*v?(\d+\.\d+\.\d+(?:-[0-9A-Za-z.]+)?)\b`)
+	})
 	// "lodash v4.17.21", "jQuery v3.6.0 |", "DOMPurify 2.4.0"
-	bannerRe = regexp.MustCompile(`^(@?[A-Za-z0-9][A-Za-z0-9._-]*(?:/[A-Za-z0-9][A-Za-z0-9._-]*)?)\s+v?(\d+\.\d+\.\d+(?:-[0-9A-Za-z.]+)?)(?:$|[\s|,;:*()])`)
+	bannerRe = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^(@?[A-Za-z0-9][A-Za-z0-9._-]*(?:/[A-Za-z0-9][A-Za-z0-9._-]*)?)\s+v?(\d+\.\d+\.\d+(?:-[0-9A-Za-z.]+)?)(?:$|[\s|,;:*()])`)
+	})
 )
 
 // bannerWords are first words of legal comments that are not names.
@@ -310,7 +315,7 @@ var bannerWords = map[string]bool{"version": true, "v": true, "license": true, "
 // "version : X", or "<name> vX". A bare "vX" is not taken: a comment may
 // credit code the package vendored (punycode inside url, say).
 func commentVersion(name, text string) string {
-	if m := versionWordRe.FindStringSubmatch(text); m != nil && semverRe.MatchString(m[1]) {
+	if m := versionWordRe().FindStringSubmatch(text); m != nil && semverRe().MatchString(m[1]) {
 		return m[1]
 	}
 	base := name[strings.LastIndex(name, "/")+1:]
@@ -329,8 +334,8 @@ func parseBanner(line string) (name, version string, ok bool) {
 	for _, kw := range []string{"@license", "@preserve"} {
 		line = strings.TrimSpace(strings.TrimPrefix(line, kw))
 	}
-	m := bannerRe.FindStringSubmatch(line)
-	if m == nil || bannerWords[strings.ToLower(m[1])] || !semverRe.MatchString(m[2]) {
+	m := bannerRe().FindStringSubmatch(line)
+	if m == nil || bannerWords[strings.ToLower(m[1])] || !semverRe().MatchString(m[2]) {
 		return "", "", false
 	}
 	return m[1], m[2], true

@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // target is one parsed command-line target.
@@ -21,13 +22,15 @@ type target struct {
 
 // Patterns from the Lambda API reference (FunctionName, Qualifier,
 // LayerName), kept strict so a typo fails here with a clear message instead
-// of as a confusing AWS error after credentials were resolved.
+// of as a confusing AWS error after credentials were resolved. Compiled on
+// first use: their bounded repetitions cost a third of a megabyte, which
+// every run would pay at start-up.
 var (
-	reRegion    = regexp.MustCompile(`^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]{1,2}$`)
-	reAccount   = regexp.MustCompile(`^[0-9]{12}$`)
-	reFuncName  = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
-	reQualifier = regexp.MustCompile(`^(\$LATEST|[A-Za-z0-9_-]{1,128})$`)
-	reLayerName = regexp.MustCompile(`^[A-Za-z0-9_-]{1,140}$`)
+	reRegion    = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]{1,2}$`) })
+	reAccount   = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[0-9]{12}$`) })
+	reFuncName  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`) })
+	reQualifier = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(\$LATEST|[A-Za-z0-9_-]{1,128})$`) })
+	reLayerName = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9_-]{1,140}$`) })
 )
 
 // IsTarget reports whether s names a deployed function or layer by ARN
@@ -42,7 +45,7 @@ func IsTarget(s string) bool { return strings.HasPrefix(s, "arn:") }
 // optionally qualified ("orders", "orders:prod", "orders:7").
 func ValidFunctionName(s string) bool {
 	name, qual, ok := strings.Cut(s, ":")
-	return reFuncName.MatchString(name) && (!ok || reQualifier.MatchString(qual))
+	return reFuncName().MatchString(name) && (!ok || reQualifier().MatchString(qual))
 }
 
 // parseTarget reads a function ARN, a layer version ARN or a bare function
@@ -74,14 +77,14 @@ func parseTarget(s string) (target, error) {
 	if f[2] != "lambda" {
 		return bad("service %q is not lambda", f[2])
 	}
-	if !reRegion.MatchString(t.region) {
+	if !reRegion().MatchString(t.region) {
 		return bad("region %q is not a region name like us-east-1", t.region)
 	}
 	cn, gov := strings.HasPrefix(t.region, "cn-"), strings.HasPrefix(t.region, "us-gov-")
 	if (t.partition == "aws-cn") != cn || (t.partition == "aws-us-gov") != gov {
 		return bad("region %s is not in partition %s", t.region, t.partition)
 	}
-	if !reAccount.MatchString(t.account) {
+	if !reAccount().MatchString(t.account) {
 		return bad("account %q is not 12 digits", t.account)
 	}
 	t.name = f[6]
@@ -90,11 +93,11 @@ func parseTarget(s string) (target, error) {
 		if len(f) > 8 {
 			return bad("too many fields after the function name")
 		}
-		if !reFuncName.MatchString(t.name) {
+		if !reFuncName().MatchString(t.name) {
 			return bad("function name %q is not 1-64 letters, digits, - or _", t.name)
 		}
 		if len(f) == 8 {
-			if !reQualifier.MatchString(f[7]) {
+			if !reQualifier().MatchString(f[7]) {
 				return bad("qualifier %q is not $LATEST, a version or an alias", f[7])
 			}
 			// GetFunction of an ARN ending in :$LATEST is what the
@@ -105,7 +108,7 @@ func parseTarget(s string) (target, error) {
 		}
 	case "layer":
 		t.layer = true
-		if !reLayerName.MatchString(t.name) {
+		if !reLayerName().MatchString(t.name) {
 			return bad("layer name %q is not 1-140 letters, digits, - or _", t.name)
 		}
 		if len(f) == 7 {

@@ -215,7 +215,7 @@ func Load(ctx context.Context, targets []string, opts Options) (*app.Application
 		default:
 			return nil, fmt.Errorf("function %s: no region (give --region or use its ARN)", fns[i].raw)
 		}
-		if !reRegion.MatchString(fns[i].region) {
+		if !reRegion().MatchString(fns[i].region) {
 			return nil, fmt.Errorf("function %s: region %q is not a region name like us-east-1", fns[i].raw, fns[i].region)
 		}
 	}
@@ -256,7 +256,7 @@ func LoadAll(ctx context.Context, opts Options) (*app.Application, error) {
 	regions = uniq(regions)
 	var fns []fnRef
 	for _, r := range regions {
-		if !reRegion.MatchString(r) {
+		if !reRegion().MatchString(r) {
 			return nil, fmt.Errorf("region %q is not a region name like us-east-1", r)
 		}
 		p := lambda.NewListFunctionsPaginator(l.lambda(r), &lambda.ListFunctionsInput{})
