@@ -55,24 +55,9 @@ func appLockfile(dir string) string {
 // checks that each function ships exactly its expected packages, its own
 // code and its layers' apart.
 func TestFixtureApplicationPackages(t *testing.T) {
-	entries, err := os.ReadDir(appsDir)
-	if err != nil {
-		t.Skipf("shared fixtures absent (%v): application acceptance tests skipped", err)
-	}
-	for _, e := range entries {
-		if !e.IsDir() || e.Name() == "bundles" {
-			continue
-		}
-		name := e.Name()
-		t.Run(name, func(t *testing.T) {
-			data, err := os.ReadFile(filepath.Join(appsDir, name+".expected.json"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			var want expectedApp
-			if err := json.Unmarshal(data, &want); err != nil {
-				t.Fatal(err)
-			}
+	eachFixtureApp(t, func(t *testing.T, name string, want *expectedApp) {
+		{
+			var err error
 			dir := filepath.Join(appsDir, name)
 			a, err := app.Load(dir)
 			if err != nil {
@@ -201,53 +186,41 @@ func TestFixtureApplicationPackages(t *testing.T) {
 				}
 				same("layer "+wl.LogicalID, wl.Packages, keys(l.Artifact), l.Artifact)
 			}
-		})
-	}
+		}
+	})
+}
+
+// roleFinding is compared by the source of its statement, not its index:
+// for attached AWS::IAM::Policy blocks the ground truth keeps
+// aws-sam-translator's output order, which fnguard does not reproduce (it
+// keeps the template's order).
+type roleFinding struct {
+	Rule      string `json:"rule"`
+	Detail    string `json:"detail"`
+	Statement int    `json:"statement"`
+	Source    string `json:"source,omitempty"`
+}
+
+type expectedRoles struct {
+	Functions []struct {
+		LogicalID string `json:"logical_id"`
+		Role      *struct {
+			LogicalID  string        `json:"logical_id"`
+			Findings   []roleFinding `json:"findings"`
+			Statements []struct {
+				Source string `json:"source"`
+			} `json:"statements"`
+		} `json:"role"`
+	} `json:"functions"`
 }
 
 // TestFixtureRoleFindings checks the whole chain for every fixture function:
 // the role resolved from the definition, judged by the rules, gives exactly
 // the expected findings.
 func TestFixtureRoleFindings(t *testing.T) {
-	entries, err := os.ReadDir(appsDir)
-	if err != nil {
-		t.Skipf("shared fixtures absent (%v): application acceptance tests skipped", err)
-	}
-	// A finding is compared by the source of its statement, not its index:
-	// for attached AWS::IAM::Policy blocks the ground truth keeps
-	// aws-sam-translator's output order, which fnguard does not reproduce
-	// (it keeps the template's order).
-	type finding struct {
-		Rule      string `json:"rule"`
-		Detail    string `json:"detail"`
-		Statement int    `json:"statement"`
-		Source    string `json:"source,omitempty"`
-	}
-	for _, e := range entries {
-		if !e.IsDir() || e.Name() == "bundles" {
-			continue
-		}
-		name := e.Name()
-		t.Run(name, func(t *testing.T) {
-			data, err := os.ReadFile(filepath.Join(appsDir, name+".expected.json"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			var want struct {
-				Functions []struct {
-					LogicalID string `json:"logical_id"`
-					Role      *struct {
-						LogicalID  string    `json:"logical_id"`
-						Findings   []finding `json:"findings"`
-						Statements []struct {
-							Source string `json:"source"`
-						} `json:"statements"`
-					} `json:"role"`
-				} `json:"functions"`
-			}
-			if err := json.Unmarshal(data, &want); err != nil {
-				t.Fatal(err)
-			}
+	type finding = roleFinding
+	eachFixtureApp(t, func(t *testing.T, name string, want *expectedRoles) {
+		{
 			a, err := app.Load(filepath.Join(appsDir, name))
 			if err != nil {
 				t.Fatal(err)
@@ -296,6 +269,32 @@ func TestFixtureRoleFindings(t *testing.T) {
 					t.Errorf("function %s role findings\n  %s\nwant\n  %s", wf.LogicalID, fmt(have), fmt(exp))
 				}
 			}
+		}
+	})
+}
+
+// eachFixtureApp runs fn as a subtest for every fixture application, with
+// its expected.json decoded into a W.
+func eachFixtureApp[W any](t *testing.T, fn func(t *testing.T, name string, want *W)) {
+	entries, err := os.ReadDir(appsDir)
+	if err != nil {
+		t.Skipf("shared fixtures absent (%v): application acceptance tests skipped", err)
+	}
+	for _, e := range entries {
+		if !e.IsDir() || e.Name() == "bundles" {
+			continue
+		}
+		name := e.Name()
+		t.Run(name, func(t *testing.T) {
+			data, err := os.ReadFile(filepath.Join(appsDir, name+".expected.json"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := new(W)
+			if err := json.Unmarshal(data, want); err != nil {
+				t.Fatal(err)
+			}
+			fn(t, name, want)
 		})
 	}
 }

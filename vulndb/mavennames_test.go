@@ -14,42 +14,7 @@ import (
 
 // mavenDB builds a database whose Maven ecosystem holds the given records
 // of testdata/scan.
-func mavenDB(t *testing.T, ids ...string) *DB {
-	t.Helper()
-	dir := t.TempDir()
-	if err := os.MkdirAll(filepath.Join(dir, "export", "Maven"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	var buf bytes.Buffer
-	zw := zip.NewWriter(&buf)
-	for _, id := range ids {
-		data, err := os.ReadFile(filepath.Join("testdata", "scan", id+".json"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		w, err := zw.Create(id + ".json")
-		if err != nil {
-			t.Fatal(err)
-		}
-		w.Write(data)
-	}
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "export", "Maven", "all.zip"), buf.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(dir, "osv.db")
-	if _, err := Import(context.Background(), path, filepath.Join(dir, "export")); err != nil {
-		t.Fatal(err)
-	}
-	db, err := Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return db
-}
+func mavenDB(t *testing.T, ids ...string) *DB { return ecoDB(t, "Maven", ids...) }
 
 func TestMavenNames(t *testing.T) {
 	db := mavenDB(t, "GHSA-36p3-wjmg-h94x")

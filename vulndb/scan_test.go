@@ -15,13 +15,17 @@ import (
 
 // scanDB builds a database whose Go ecosystem holds the given records of
 // testdata/scan.
-func scanDB(t *testing.T, ids ...string) *DB {
+func scanDB(t *testing.T, ids ...string) *DB { return ecoDB(t, "Go", ids...) }
+
+// ecoDB builds a database whose ecosystem eco holds the given records of
+// testdata/scan.
+func ecoDB(t *testing.T, eco string, ids ...string) *DB {
 	t.Helper()
 	dir := t.TempDir()
-	if err := os.MkdirAll(filepath.Join(dir, "export", "Go"), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Join(dir, "export", eco), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	f, err := os.Create(filepath.Join(dir, "export", "Go", "all.zip"))
+	f, err := os.Create(filepath.Join(dir, "export", eco, "all.zip"))
 	if err != nil {
 		t.Fatal(err)
 	}
