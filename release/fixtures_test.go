@@ -56,136 +56,133 @@ func appLockfile(dir string) string {
 // code and its layers' apart.
 func TestFixtureApplicationPackages(t *testing.T) {
 	eachFixtureApp(t, func(t *testing.T, name string, want *expectedApp) {
-		{
-			var err error
-			dir := filepath.Join(appsDir, name)
-			a, err := app.Load(dir)
-			if err != nil {
+		dir := filepath.Join(appsDir, name)
+		a, err := app.Load(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var opts Options
+		bopts := bundle.Options{}
+		if lock := appLockfile(dir); lock != "" {
+			if bopts.Lockfile, err = os.ReadFile(lock); err != nil {
 				t.Fatal(err)
 			}
-			var opts Options
-			bopts := bundle.Options{}
-			if lock := appLockfile(dir); lock != "" {
-				if bopts.Lockfile, err = os.ReadFile(lock); err != nil {
-					t.Fatal(err)
-				}
-				bopts.LockfilePath = lock
-			}
-			br, err := bundle.NewReader(bopts)
-			if err != nil {
-				t.Fatal(err)
-			}
-			opts.Inventory.Bundles = br
-			inv, rel, err := Inventory(context.Background(), a, opts)
-			if err != nil {
-				t.Fatal(err)
-			}
-			byArtifact := map[string]*lockfiles.Artifact{}
-			for _, art := range inv.Artifacts {
-				byArtifact[art.Path] = art
-			}
-			keys := func(arts ...string) (out []string) {
-				seen := map[string]bool{}
-				for _, p := range arts {
-					if art := byArtifact[p]; art != nil {
-						for _, pkg := range art.Packages {
-							k := pkgKey(pkg.Ecosystem, pkg.Name, pkg.Version)
-							if !seen[k] {
-								seen[k] = true
-								out = append(out, k)
-							}
+			bopts.LockfilePath = lock
+		}
+		br, err := bundle.NewReader(bopts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		opts.Inventory.Bundles = br
+		inv, rel, err := Inventory(context.Background(), a, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		byArtifact := map[string]*lockfiles.Artifact{}
+		for _, art := range inv.Artifacts {
+			byArtifact[art.Path] = art
+		}
+		keys := func(arts ...string) (out []string) {
+			seen := map[string]bool{}
+			for _, p := range arts {
+				if art := byArtifact[p]; art != nil {
+					for _, pkg := range art.Packages {
+						k := pkgKey(pkg.Ecosystem, pkg.Name, pkg.Version)
+						if !seen[k] {
+							seen[k] = true
+							out = append(out, k)
 						}
 					}
 				}
-				sort.Strings(out)
-				return out
 			}
-			// compare reduces both sides to what must match: a package the
-			// ground truth marks optional (no metadata ships) may be reported
-			// under any version, or not at all, as long as it is not hidden
-			// behind a wrong name.
-			compare := func(pkgs []expectedPackage, got []string) (want, have []string) {
-				optional := map[string]bool{}
-				for _, p := range pkgs {
-					if p.Optional {
-						optional[p.Ecosystem+" "+strings.ToLower(p.Name)+"@"] = true
-						continue
-					}
-					want = append(want, pkgKey(p.Ecosystem, p.Name, p.Version))
-				}
-				for _, g := range got {
-					if optional[g[:strings.Index(g, "@")+1]] {
-						continue
-					}
-					have = append(have, g)
-				}
-				sort.Strings(want)
-				return want, have
-			}
-			// Without a map, a metafile or path comments, a minified bundle
-			// shows only what licence comments and inlined package.json name:
-			// fnguard must then report a subset with the right versions and
-			// say the bundle lacks evidence, never claim the whole set.
-			partial := func(artifact string) bool {
-				for _, w := range inv.Warnings {
-					if w.Artifact == artifact && (strings.Contains(w.Message, "package evidence") || strings.Contains(w.Message, "without source map or metafile")) {
-						return true
-					}
-				}
-				return false
-			}
-			same := func(what string, pkgs []expectedPackage, got []string, artifact string) {
-				t.Helper()
-				want, have := compare(pkgs, got)
-				if partial(artifact) {
-					in := map[string]bool{}
-					for _, w := range want {
-						in[w] = true
-					}
-					for _, h := range have {
-						if !in[h] {
-							t.Errorf("%s: %s is not in the ground truth", what, h)
-						}
-					}
-					t.Logf("%s: bundle without full evidence: %d of %d packages found", what, len(have), len(want))
-					return
-				}
-				if strings.Join(want, "\n") != strings.Join(have, "\n") {
-					t.Errorf("%s ships\n  %v\nwant\n  %v", what, have, want)
-				}
-			}
-			fns := map[string]*Function{}
-			for _, f := range rel.Functions {
-				fns[f.ID] = f
-			}
-			for _, wf := range want.Functions {
-				f := fns[wf.LogicalID]
-				if f == nil {
-					t.Errorf("function %s not found", wf.LogicalID)
+			sort.Strings(out)
+			return out
+		}
+		// compare reduces both sides to what must match: a package the
+		// ground truth marks optional (no metadata ships) may be reported
+		// under any version, or not at all, as long as it is not hidden
+		// behind a wrong name.
+		compare := func(pkgs []expectedPackage, got []string) (want, have []string) {
+			optional := map[string]bool{}
+			for _, p := range pkgs {
+				if p.Optional {
+					optional[p.Ecosystem+" "+strings.ToLower(p.Name)+"@"] = true
 					continue
 				}
-				same("function "+wf.LogicalID, wf.Packages, keys(f.Artifact), f.Artifact)
-				var layerArts []string
-				for _, l := range f.LocalLayers {
-					layerArts = append(layerArts, l.Artifact)
-				}
-				same("layers of function "+wf.LogicalID, wf.LayerPackages, keys(layerArts...), "")
+				want = append(want, pkgKey(p.Ecosystem, p.Name, p.Version))
 			}
-			layers := map[string]*Layer{}
-			for _, l := range rel.Layers {
-				layers[l.ID] = l
-			}
-			for _, wl := range want.Layers {
-				l := layers[wl.LogicalID]
-				if l == nil && wl.SAMID != "" {
-					l = layers[wl.SAMID]
-				}
-				if l == nil {
-					t.Errorf("layer %s not found", wl.LogicalID)
+			for _, g := range got {
+				if optional[g[:strings.Index(g, "@")+1]] {
 					continue
 				}
-				same("layer "+wl.LogicalID, wl.Packages, keys(l.Artifact), l.Artifact)
+				have = append(have, g)
 			}
+			sort.Strings(want)
+			return want, have
+		}
+		// Without a map, a metafile or path comments, a minified bundle
+		// shows only what licence comments and inlined package.json name:
+		// fnguard must then report a subset with the right versions and
+		// say the bundle lacks evidence, never claim the whole set.
+		partial := func(artifact string) bool {
+			for _, w := range inv.Warnings {
+				if w.Artifact == artifact && (strings.Contains(w.Message, "package evidence") || strings.Contains(w.Message, "without source map or metafile")) {
+					return true
+				}
+			}
+			return false
+		}
+		same := func(what string, pkgs []expectedPackage, got []string, artifact string) {
+			t.Helper()
+			want, have := compare(pkgs, got)
+			if partial(artifact) {
+				in := map[string]bool{}
+				for _, w := range want {
+					in[w] = true
+				}
+				for _, h := range have {
+					if !in[h] {
+						t.Errorf("%s: %s is not in the ground truth", what, h)
+					}
+				}
+				t.Logf("%s: bundle without full evidence: %d of %d packages found", what, len(have), len(want))
+				return
+			}
+			if strings.Join(want, "\n") != strings.Join(have, "\n") {
+				t.Errorf("%s ships\n  %v\nwant\n  %v", what, have, want)
+			}
+		}
+		fns := map[string]*Function{}
+		for _, f := range rel.Functions {
+			fns[f.ID] = f
+		}
+		for _, wf := range want.Functions {
+			f := fns[wf.LogicalID]
+			if f == nil {
+				t.Errorf("function %s not found", wf.LogicalID)
+				continue
+			}
+			same("function "+wf.LogicalID, wf.Packages, keys(f.Artifact), f.Artifact)
+			var layerArts []string
+			for _, l := range f.LocalLayers {
+				layerArts = append(layerArts, l.Artifact)
+			}
+			same("layers of function "+wf.LogicalID, wf.LayerPackages, keys(layerArts...), "")
+		}
+		layers := map[string]*Layer{}
+		for _, l := range rel.Layers {
+			layers[l.ID] = l
+		}
+		for _, wl := range want.Layers {
+			l := layers[wl.LogicalID]
+			if l == nil && wl.SAMID != "" {
+				l = layers[wl.SAMID]
+			}
+			if l == nil {
+				t.Errorf("layer %s not found", wl.LogicalID)
+				continue
+			}
+			same("layer "+wl.LogicalID, wl.Packages, keys(l.Artifact), l.Artifact)
 		}
 	})
 }
@@ -220,54 +217,52 @@ type expectedRoles struct {
 func TestFixtureRoleFindings(t *testing.T) {
 	type finding = roleFinding
 	eachFixtureApp(t, func(t *testing.T, name string, want *expectedRoles) {
-		{
-			a, err := app.Load(filepath.Join(appsDir, name))
-			if err != nil {
-				t.Fatal(err)
+		a, err := app.Load(filepath.Join(appsDir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, rel, err := Inventory(context.Background(), a, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]*Function{}
+		for _, f := range rel.Functions {
+			got[f.ID] = f
+		}
+		for _, wf := range want.Functions {
+			f := got[wf.LogicalID]
+			if f == nil {
+				t.Errorf("function %s not found", wf.LogicalID)
+				continue
 			}
-			_, rel, err := Inventory(context.Background(), a, Options{})
-			if err != nil {
-				t.Fatal(err)
+			if wf.Role == nil {
+				if f.Role != nil {
+					t.Errorf("function %s: role %s resolved, want none", wf.LogicalID, f.Role.ID)
+				}
+				continue
 			}
-			got := map[string]*Function{}
-			for _, f := range rel.Functions {
-				got[f.ID] = f
+			if f.Role == nil {
+				t.Errorf("function %s: role unresolved (%s), want %s", wf.LogicalID, f.RoleNote, wf.Role.LogicalID)
+				continue
 			}
-			for _, wf := range want.Functions {
-				f := got[wf.LogicalID]
-				if f == nil {
-					t.Errorf("function %s not found", wf.LogicalID)
-					continue
+			var have []finding
+			for _, x := range f.Role.Findings {
+				if x.Statement >= 0 {
+					have = append(have, finding{Rule: x.Rule, Detail: x.Detail, Source: f.Role.Statements[x.Statement].Source})
+				} else {
+					have = append(have, finding{Rule: x.Rule, Statement: -1})
 				}
-				if wf.Role == nil {
-					if f.Role != nil {
-						t.Errorf("function %s: role %s resolved, want none", wf.LogicalID, f.Role.ID)
-					}
-					continue
+			}
+			var exp []finding
+			for _, x := range wf.Role.Findings {
+				if x.Rule == "admin-managed-policy" || x.Rule == "full-access-managed-policy" {
+					exp = append(exp, finding{Rule: x.Rule, Statement: -1})
+				} else {
+					exp = append(exp, finding{Rule: x.Rule, Detail: x.Detail, Source: wf.Role.Statements[x.Statement].Source})
 				}
-				if f.Role == nil {
-					t.Errorf("function %s: role unresolved (%s), want %s", wf.LogicalID, f.RoleNote, wf.Role.LogicalID)
-					continue
-				}
-				var have []finding
-				for _, x := range f.Role.Findings {
-					if x.Statement >= 0 {
-						have = append(have, finding{Rule: x.Rule, Detail: x.Detail, Source: f.Role.Statements[x.Statement].Source})
-					} else {
-						have = append(have, finding{Rule: x.Rule, Statement: -1})
-					}
-				}
-				var exp []finding
-				for _, x := range wf.Role.Findings {
-					if x.Rule == "admin-managed-policy" || x.Rule == "full-access-managed-policy" {
-						exp = append(exp, finding{Rule: x.Rule, Statement: -1})
-					} else {
-						exp = append(exp, finding{Rule: x.Rule, Detail: x.Detail, Source: wf.Role.Statements[x.Statement].Source})
-					}
-				}
-				if fmt := func(fs []finding) string { b, _ := json.Marshal(fs); return string(b) }; fmt(have) != fmt(exp) {
-					t.Errorf("function %s role findings\n  %s\nwant\n  %s", wf.LogicalID, fmt(have), fmt(exp))
-				}
+			}
+			if fmt := func(fs []finding) string { b, _ := json.Marshal(fs); return string(b) }; fmt(have) != fmt(exp) {
+				t.Errorf("function %s role findings\n  %s\nwant\n  %s", wf.LogicalID, fmt(have), fmt(exp))
 			}
 		}
 	})
