@@ -26,11 +26,11 @@ type definition struct {
 // too), or a folder holding one of these at its root. It reads little: a
 // zip, a lockfile or a folder of code is not an application (ok false).
 func Detect(path string) (kind string, ok bool) {
-	defs := find(path)
-	if len(defs) == 0 {
+	f, ok := Find(path)
+	if !ok {
 		return "", false
 	}
-	return defs[0].kind, true
+	return f.Kind, true
 }
 
 // Load reads the application at path (see Detect). Errors name the file, and
@@ -40,11 +40,34 @@ func Detect(path string) (kind string, ok bool) {
 // functions at all. A CDK project not synthesized and a serverless.ts/.js
 // service not packaged are errors naming the folder and the command to run.
 func Load(path string) (*Application, error) {
-	defs := find(path)
-	var notes []string
-	if len(defs) == 0 {
+	f, ok := Find(path)
+	if !ok {
 		return nil, fmt.Errorf("%s: not a serverless application (no SAM, CloudFormation, CDK or Serverless Framework definition)", path)
 	}
+	return f.Load()
+}
+
+// Found is an application definition Find recognised at a path: detecting
+// and reading are one look at the files, not two.
+type Found struct {
+	Kind string
+	defs []definition
+}
+
+// Find recognises the application at path, as Detect does, and keeps what
+// it saw for Load.
+func Find(path string) (*Found, bool) {
+	defs := find(path)
+	if len(defs) == 0 {
+		return nil, false
+	}
+	return &Found{Kind: defs[0].kind, defs: defs}, true
+}
+
+// Load reads the application Find recognised (see the package Load).
+func (f *Found) Load() (*Application, error) {
+	defs := f.defs
+	var notes []string
 	d := defs[0]
 	if len(defs) > 1 {
 		var others []string

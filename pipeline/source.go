@@ -141,13 +141,14 @@ func loadApplication(ctx context.Context, targets []string, opts InventoryOption
 		}
 		return nil, nil
 	}
-	if _, ok := app.Detect(targets[0]); !ok {
+	found, ok := app.Find(targets[0])
+	if !ok {
 		return nil, nil
 	}
 	if len(opts.Layers) > 0 {
 		return nil, InputErr("--layer attaches layers to one function zip; an application's layers are read from its definition")
 	}
-	a, err := app.Load(targets[0])
+	a, err := found.Load()
 	if err != nil {
 		return nil, InputErr("%v", err)
 	}
