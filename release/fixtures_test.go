@@ -125,12 +125,17 @@ func TestFixtureApplicationPackages(t *testing.T) {
 		// fnguard must then report a subset with the right versions and
 		// say the bundle lacks evidence, never claim the whole set.
 		partial := func(artifact string) bool {
+			art := byArtifact[artifact]
+			if art == nil || art.Complete {
+				return false
+			}
 			for _, w := range inv.Warnings {
-				if w.Artifact == artifact && (strings.Contains(w.Message, "package evidence") || strings.Contains(w.Message, "without source map or metafile")) {
-					return true
+				if w.Artifact == artifact {
+					return true // incomplete, and saying why
 				}
 			}
-			return false
+			t.Errorf("%s is incomplete without a warning saying why", artifact)
+			return true
 		}
 		same := func(what string, pkgs []expectedPackage, got []string, artifact string) {
 			t.Helper()
