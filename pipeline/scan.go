@@ -136,16 +136,8 @@ func scanWith(ctx context.Context, d *vulndb.DB, st *vulndb.Status, in *lockfile
 	if now.IsZero() {
 		now = clock()
 	}
-	functions := opts.Functions
-	if functions == nil && opts.Release != nil {
-		functions = map[string][]string{}
-		for _, a := range in.Artifacts {
-			for _, f := range opts.Release.FunctionsOf(a.Path) {
-				functions[a.Path] = append(functions[a.Path], f.ID)
-			}
-		}
-	}
-	v := gate.EvaluateWith(res, gate.Input{Policy: opts.Policy, Baseline: opts.Baseline, VEX: opts.VEX, Now: now, Functions: functions, Release: opts.Release})
+	// The gate names each artifact's functions from the release itself.
+	v := gate.EvaluateWith(res, gate.Input{Policy: opts.Policy, Baseline: opts.Baseline, VEX: opts.VEX, Now: now, Functions: opts.Functions, Release: opts.Release})
 	return &Outcome{Result: res, Verdict: v, Database: st, Release: opts.Release}, nil
 }
 
