@@ -300,6 +300,9 @@ func extractAll(ctx context.Context, v *vfs, plugins []plugin, warn func(member,
 					sum := sha256.Sum256(data)
 					binHash = hex.EncodeToString(sum[:])
 				}
+				if v.inArchive && v.keep != nil && len(inv.Packages) > 0 {
+					v.keep(name, data)
+				}
 			}
 			for _, p := range inv.Packages {
 				md, _ := p.Metadata.(*depsjson.Metadata)

@@ -275,6 +275,7 @@ func zipKind(v *vfs) string {
 func (r *reader) inventory(ctx context.Context, a *Artifact, v *vfs) error {
 	warn := r.warn(a.Path)
 	v.mavenNames, v.warn = r.opts.MavenNames, warn
+	v.keep = a.keepExecutable
 	founds, err := extractAll(ctx, v, r.plugins, warn)
 	if err != nil {
 		return err

@@ -36,6 +36,36 @@ type Artifact struct {
 	// Complete is false when the inventory of this artifact is known to be
 	// partial (an SBOM that says so, for instance).
 	Complete bool
+	// executables are Go executables inflated from inside an archive, kept
+	// for symbol analysis so a bootstrap is not inflated a second time.
+	executables map[string][]byte
+}
+
+// maxKeptExecutables bounds the bytes of executables kept per artifact; an
+// executable beyond it is read again when it is analysed.
+const maxKeptExecutables = 256 << 20
+
+func (a *Artifact) keepExecutable(member string, data []byte) {
+	total := 0
+	for _, d := range a.executables {
+		total += len(d)
+	}
+	if total+len(data) > maxKeptExecutables {
+		return
+	}
+	if a.executables == nil {
+		a.executables = map[string][]byte{}
+	}
+	a.executables[member] = data
+}
+
+// TakeExecutable returns the bytes of a Go executable the inventory
+// inflated from inside an archive and forgets them; nil when they were not
+// kept (a file on disk, or past the bound), for ReadMember to read.
+func (a *Artifact) TakeExecutable(member string) []byte {
+	data := a.executables[member]
+	delete(a.executables, member)
+	return data
 }
 
 // Component names an artifact's own application.

@@ -49,6 +49,9 @@ func (r *reader) nestedZips(ctx context.Context, v *vfs) ([]found, error) {
 		if v.warn != nil {
 			sub.warn = func(member, msg string) { v.warn(prefix+member, msg) }
 		}
+		if keep := v.keep; keep != nil {
+			sub.keep = func(member string, data []byte) { keep(prefix+member, data) }
+		}
 		fs, err := extractAll(ctx, sub, r.plugins, sub.warn)
 		if err != nil {
 			return nil, nestErr(prefix, err)

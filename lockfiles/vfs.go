@@ -32,6 +32,11 @@ type vfs struct {
 	// artifact's warning sink, for readers that need them (jars).
 	mavenNames func(artifactID string) []string
 	warn       func(member, msg string)
+	// inArchive is set for a tree read from a zip; keep receives the Go
+	// executables found in such a tree (Artifact.keepExecutable): one in a
+	// folder is cheap to read again.
+	inArchive bool
+	keep      func(member string, data []byte)
 }
 
 type vfile struct {
@@ -50,7 +55,7 @@ func (v *vfs) readFile(name string) ([]byte, error) {
 
 // zipVFS presents one archive level.
 func zipVFS(t *zipTree, b *budget) *vfs {
-	v := &vfs{files: make(map[string]*vfile, len(t.files)), dirs: t.dirs, names: t.names, budget: b}
+	v := &vfs{files: make(map[string]*vfile, len(t.files)), dirs: t.dirs, names: t.names, budget: b, inArchive: true}
 	for name, m := range t.files {
 		m := m
 		v.files[name] = &vfile{name: name, info: memberInfo{m}, read: func() ([]byte, error) { return m.read(b) }}

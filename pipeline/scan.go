@@ -127,7 +127,16 @@ func scanWith(ctx context.Context, d *vulndb.DB, st *vulndb.Status, in *lockfile
 		}
 		return nil, err
 	}
+	arts := map[string]*lockfiles.Artifact{}
+	for _, a := range in.Artifacts {
+		arts[a.Path] = a
+	}
 	if err := res.Reachability(ctx, func(artifact, member string) ([]byte, error) {
+		if a := arts[artifact]; a != nil {
+			if data := a.TakeExecutable(member); data != nil {
+				return data, nil
+			}
+		}
 		return lockfiles.ReadMember(artifact, member, lockfiles.Limits{})
 	}); err != nil {
 		return nil, err
