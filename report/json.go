@@ -3,7 +3,7 @@ package report
 import (
 	"bufio"
 	"bytes"
-	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -13,6 +13,7 @@ import (
 	"github.com/fnguard/fnguard/gate"
 	"github.com/fnguard/fnguard/iam"
 	"github.com/fnguard/fnguard/lockfiles"
+	"github.com/fnguard/fnguard/vulndb"
 )
 
 // JSONSchemaVersion is the version of the JSON report contract. It changes
@@ -226,23 +227,32 @@ type JSONPolicy struct {
 }
 
 // writeJSON streams the report: the document is written member by member
-// and the large arrays element by element, so a scan of thousands of
-// findings never holds the whole indented text in memory. The bytes are
-// those json.Encoder with a two-space indent would write.
+// and the large arrays element by element, each element built only when
+// it is written, so a scan of 100,000 findings never holds its report
+// model or its indented text in memory. The bytes are those json.Encoder
+// with a two-space indent would write for buildJSON's document.
 func writeJSON(w io.Writer, m *model, opts Options) error {
 	bw := bufio.NewWriterSize(w, 64<<10)
-	r := buildJSON(m, opts)
+	r := buildJSONHead(m, opts)
+	ind := newIndenter()
 	fields := []jsonField{
 		{"schema_version", r.SchemaVersion, nil},
 		{"tool", r.Tool, nil},
 		{"generated_at", r.GeneratedAt, nil},
 		{"summary", r.Summary, nil},
 		{"application", r.Application, nil},
-		{"artifacts", nil, eachOf(r.Artifacts)},
-		{"findings", nil, eachOf(r.Findings)},
-		{"unchecked", nil, eachOf(r.Unchecked)},
-		{"remediation", nil, eachOf(r.Remediation)},
-		{"warnings", nil, eachOf(r.Warnings)},
+		{"artifacts", nil, func(yield func(any) error) error {
+			for _, a := range m.arts {
+				if err := yield(a); err != nil {
+					return err
+				}
+			}
+			return nil
+		}},
+		{"findings", nil, convertEach(m.items, m.jsonFinding)},
+		{"unchecked", nil, convertEach(m.unc, m.jsonUnchecked)},
+		{"remediation", nil, convertEach(m.fixes, jsonFixOf)},
+		{"warnings", nil, convertEach(inventoryWarnings(m), jsonWarningOf)},
 		{"database", r.Database, nil},
 		{"verdict", r.Verdict, nil},
 	}
@@ -253,7 +263,7 @@ func writeJSON(w io.Writer, m *model, opts Options) error {
 	for i, f := range fields {
 		fmt.Fprintf(bw, "  %q: ", f.name)
 		if f.list == nil {
-			if err := writeIndented(bw, f.v, "  "); err != nil {
+			if err := ind.write(bw, f.v, "  "); err != nil {
 				return err
 			}
 		} else {
@@ -265,7 +275,10 @@ func writeJSON(w io.Writer, m *model, opts Options) error {
 					bw.WriteString(",\n    ")
 				}
 				n++
-				return writeIndented(bw, e, "    ")
+				if a, ok := e.(*lockfiles.Artifact); ok {
+					return m.writeArtifact(bw, ind, a)
+				}
+				return ind.write(bw, e, "    ")
 			})
 			if err != nil {
 				return err
@@ -285,6 +298,46 @@ func writeJSON(w io.Writer, m *model, opts Options) error {
 	return bw.Flush()
 }
 
+// writeArtifact writes one element of "artifacts" with its packages
+// streamed: one artifact may hold 200,000 of them. Packages is the last
+// member of JSONArtifact, so the artifact is written without them and its
+// closing "[]" and brace replaced by the list.
+func (m *model) writeArtifact(w io.Writer, ind *indenter, a *lockfiles.Artifact) error {
+	ja := m.jsonArtifactHead(a)
+	var head bytes.Buffer
+	if err := ind.write(&head, ja, "    "); err != nil {
+		return err
+	}
+	const tail = "[]\n    }"
+	b := head.Bytes()
+	if !bytes.HasSuffix(b, []byte(tail)) {
+		return errors.New("report: artifact JSON does not end with its packages")
+	}
+	pkgs := sortedPackages(a.Packages)
+	if len(pkgs) == 0 {
+		_, err := w.Write(b)
+		return err
+	}
+	if _, err := w.Write(b[:len(b)-len(tail)]); err != nil {
+		return err
+	}
+	for i, p := range pkgs {
+		sep := ",\n        "
+		if i == 0 {
+			sep = "[\n        "
+		}
+		if _, err := io.WriteString(w, sep); err != nil {
+			return err
+		}
+		jp := m.jsonPackage(p)
+		if err := ind.write(w, &jp, "        "); err != nil {
+			return err
+		}
+	}
+	_, err := io.WriteString(w, "\n      ]\n    }")
+	return err
+}
+
 // jsonField is one top-level member of the report.
 type jsonField struct {
 	name string
@@ -292,11 +345,13 @@ type jsonField struct {
 	list func(func(any) error) error // nil: v is written whole
 }
 
-// eachOf walks a slice element by element.
-func eachOf[T any](s []T) func(func(any) error) error {
+// convertEach walks a slice, building each element's JSON form only when
+// it is written.
+func convertEach[T, J any](s []T, conv func(T) J) func(func(any) error) error {
 	return func(yield func(any) error) error {
-		for i := range s {
-			if err := yield(&s[i]); err != nil {
+		for _, e := range s {
+			j := conv(e)
+			if err := yield(&j); err != nil {
 				return err
 			}
 		}
@@ -304,22 +359,33 @@ func eachOf[T any](s []T) func(func(any) error) error {
 	}
 }
 
-// writeIndented writes one value as json.Encoder would at this depth.
-// Summaries and reasons quote code ("<script>", "&&"); escaping them would
-// only make the file harder to read.
-func writeIndented(w io.Writer, v any, prefix string) error {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent(prefix, "  ")
-	if err := enc.Encode(v); err != nil {
-		return err
+// buildJSON is the whole document: what writeJSON streams.
+func buildJSON(m *model, opts Options) *JSONReport {
+	r := buildJSONHead(m, opts)
+	for _, a := range m.arts {
+		ja := m.jsonArtifactHead(a)
+		for _, p := range sortedPackages(a.Packages) {
+			ja.Packages = append(ja.Packages, m.jsonPackage(p))
+		}
+		r.Artifacts = append(r.Artifacts, ja)
 	}
-	_, err := w.Write(bytes.TrimSuffix(buf.Bytes(), []byte("\n")))
-	return err
+	for _, it := range m.items {
+		r.Findings = append(r.Findings, m.jsonFinding(it))
+	}
+	for _, u := range m.unc {
+		r.Unchecked = append(r.Unchecked, m.jsonUnchecked(u))
+	}
+	for _, fx := range m.fixes {
+		r.Remediation = append(r.Remediation, jsonFixOf(fx))
+	}
+	for _, w := range inventoryWarnings(m) {
+		r.Warnings = append(r.Warnings, jsonWarningOf(w))
+	}
+	return r
 }
 
-func buildJSON(m *model, opts Options) *JSONReport {
+// buildJSONHead is the document without the elements of its arrays.
+func buildJSONHead(m *model, opts Options) *JSONReport {
 	r := &JSONReport{
 		SchemaVersion: JSONSchemaVersion,
 		Tool:          JSONTool{Name: "fnguard", Version: opts.ToolVersion},
@@ -334,57 +400,12 @@ func buildJSON(m *model, opts Options) *JSONReport {
 	for _, s := range severities {
 		r.Summary.BySeverity[s] = m.counts[s]
 	}
-	for _, a := range m.arts {
-		ja := JSONArtifact{Path: a.Path, Kind: a.Kind, Runtime: a.Runtime, Parent: a.Parent, Complete: a.Complete, Packages: []JSONPackage{}}
-		if c := a.Component; c != nil {
-			ja.Component = &JSONComponent{Name: c.Name, Version: c.Version, PURL: c.PURL}
-		}
-		pkgs := sortedPackages(a.Packages)
-		for _, p := range pkgs {
-			ja.Packages = append(ja.Packages, JSONPackage{
-				Ecosystem: p.Ecosystem, Name: p.Name, Version: p.Version, PURL: purlOf(p),
-				Locations: strs(p.Locations), Categories: strs(p.Categories), Licenses: strs(p.Licenses),
-				VersionError: p.VersionError, Functions: m.jsonFunctions(p),
-			})
-		}
-		r.Artifacts = append(r.Artifacts, ja)
-	}
 	for _, it := range m.items {
-		f, d := it.f, it.d
-		if d.Ignored {
+		if it.d.Ignored {
 			r.Summary.Ignored++
 		}
-		if f.Malicious {
+		if it.f.Malicious {
 			r.Summary.Malicious++
-		}
-		jf := JSONFinding{
-			ID: f.ID, Aliases: strs(f.Aliases), Summary: f.Summary,
-			Package: pkgRef(f.Package), Artifact: f.Package.Artifact, Locations: strs(f.Package.Locations),
-			Severity: severityOf(f), Score: f.Score, Vector: f.Vector, SeveritySource: f.SeveritySource,
-			Malicious: f.Malicious, Fixed: strs(fixedVersions(f)), Categories: strs(f.Package.Categories),
-			CWEs: strs(f.CWEs), References: strs(f.References),
-			Reachable: f.Reachable, ReachableLevel: f.ReachLevel, ReachableWhy: f.ReachReason,
-			Blocking: d.Blocking, Highlight: d.Highlight,
-			Ignored: d.Ignored, IgnoreReason: d.IgnoreReason, IgnoreExpires: dateOrNil(d.IgnoreExpires),
-			IgnoreExpired: d.IgnoreExpired, InBaseline: d.InBaseline, VEX: jsonVEX(d), Threshold: d.Threshold, Why: strs(d.Why),
-			Functions: m.jsonFunctions(f.Package), BlastRadius: d.BlastRadius,
-		}
-		r.Findings = append(r.Findings, jf)
-	}
-	for _, u := range m.unc {
-		r.Unchecked = append(r.Unchecked, JSONUnchecked{Package: pkgRef(u.Package), Artifact: artifactPath(u.Package), Reason: u.Reason, Functions: m.jsonFunctions(u.Package)})
-	}
-	for _, fx := range m.fixes {
-		jf := JSONFix{Package: pkgRef(fx.Package), Artifact: artifactPath(fx.Package), Clears: strs(fx.Clears)}
-		if fx.Version != "" {
-			v := fx.Version
-			jf.UpgradeTo = &v
-		}
-		r.Remediation = append(r.Remediation, jf)
-	}
-	if inv := m.res.Inventory; inv != nil {
-		for _, w := range inv.Warnings {
-			r.Warnings = append(r.Warnings, JSONWarning{Artifact: w.Artifact, Location: w.Location, Message: w.Message})
 		}
 	}
 	db := m.res.Database
@@ -414,6 +435,38 @@ func buildJSON(m *model, opts Options) *JSONReport {
 	}
 	r.Application = m.jsonApplication()
 	return r
+}
+
+func (m *model) jsonArtifactHead(a *lockfiles.Artifact) JSONArtifact {
+	ja := JSONArtifact{Path: a.Path, Kind: a.Kind, Runtime: a.Runtime, Parent: a.Parent, Complete: a.Complete, Packages: []JSONPackage{}}
+	if c := a.Component; c != nil {
+		ja.Component = &JSONComponent{Name: c.Name, Version: c.Version, PURL: c.PURL}
+	}
+	return ja
+}
+
+func (m *model) jsonPackage(p *lockfiles.Package) JSONPackage {
+	return JSONPackage{
+		Ecosystem: p.Ecosystem, Name: p.Name, Version: p.Version, PURL: purlOf(p),
+		Locations: strs(p.Locations), Categories: strs(p.Categories), Licenses: strs(p.Licenses),
+		VersionError: p.VersionError, Functions: m.jsonFunctions(p),
+	}
+}
+
+func (m *model) jsonFinding(it item) JSONFinding {
+	f, d := it.f, it.d
+	return JSONFinding{
+		ID: f.ID, Aliases: strs(f.Aliases), Summary: f.Summary,
+		Package: pkgRef(f.Package), Artifact: f.Package.Artifact, Locations: strs(f.Package.Locations),
+		Severity: severityOf(f), Score: f.Score, Vector: f.Vector, SeveritySource: f.SeveritySource,
+		Malicious: f.Malicious, Fixed: strs(fixedVersions(f)), Categories: strs(f.Package.Categories),
+		CWEs: strs(f.CWEs), References: strs(f.References),
+		Reachable: f.Reachable, ReachableLevel: f.ReachLevel, ReachableWhy: f.ReachReason,
+		Blocking: d.Blocking, Highlight: d.Highlight,
+		Ignored: d.Ignored, IgnoreReason: d.IgnoreReason, IgnoreExpires: dateOrNil(d.IgnoreExpires),
+		IgnoreExpired: d.IgnoreExpired, InBaseline: d.InBaseline, VEX: jsonVEX(d), Threshold: d.Threshold, Why: strs(d.Why),
+		Functions: m.jsonFunctions(f.Package), BlastRadius: d.BlastRadius,
+	}
 }
 
 func jsonVEX(d *gate.Decision) *JSONVEX {
@@ -491,4 +544,28 @@ func sortedPackages(ps []*lockfiles.Package) []*lockfiles.Package {
 	}
 	sortPkgs(out)
 	return out
+}
+
+func (m *model) jsonUnchecked(u vulndb.Unchecked) JSONUnchecked {
+	return JSONUnchecked{Package: pkgRef(u.Package), Artifact: artifactPath(u.Package), Reason: u.Reason, Functions: m.jsonFunctions(u.Package)}
+}
+
+func jsonFixOf(fx vulndb.Fix) JSONFix {
+	jf := JSONFix{Package: pkgRef(fx.Package), Artifact: artifactPath(fx.Package), Clears: strs(fx.Clears)}
+	if fx.Version != "" {
+		v := fx.Version
+		jf.UpgradeTo = &v
+	}
+	return jf
+}
+
+func inventoryWarnings(m *model) []lockfiles.Warning {
+	if inv := m.res.Inventory; inv != nil {
+		return inv.Warnings
+	}
+	return nil
+}
+
+func jsonWarningOf(w lockfiles.Warning) JSONWarning {
+	return JSONWarning{Artifact: w.Artifact, Location: w.Location, Message: w.Message}
 }
