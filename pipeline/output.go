@@ -1,7 +1,8 @@
 package pipeline
 
 import (
-	"bytes"
+	"bufio"
+	"errors"
 
 	"io"
 	"os"
@@ -144,11 +145,7 @@ func WriteAll(stdout io.Writer, outs []Output, render func(w io.Writer, o Output
 				}
 				continue
 			}
-			var buf bytes.Buffer
-			if err := render(&buf, o, false); err != nil {
-				return err
-			}
-			if err := WriteFile(o.File, buf.Bytes()); err != nil {
+			if err := writeFileWith(o.File, func(w io.Writer) error { return render(w, o, false) }); err != nil {
 				return err
 			}
 		}
@@ -159,14 +156,37 @@ func WriteAll(stdout io.Writer, outs []Output, render func(w io.Writer, o Output
 // WriteFile writes data atomically: a temporary file beside it renamed into
 // place, so a failed run never leaves half a report.
 func WriteFile(file string, data []byte) error {
+	return writeFileWith(file, func(w io.Writer) error {
+		_, err := w.Write(data)
+		return err
+	})
+}
+
+// writeFileWith streams what write produces into a temporary file beside
+// file and renames it into place: a report of 100,000 findings is not held
+// in memory first, and a render that fails leaves nothing behind.
+func writeFileWith(file string, write func(io.Writer) error) error {
 	dir := filepath.Dir(file)
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(file)+".tmp*")
 	if err != nil {
 		return InputErr("cannot write %s: %v", file, strings.TrimPrefix(err.Error(), "open "))
 	}
 	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
+	bw := bufio.NewWriterSize(&fileErrWriter{f: tmp}, 64<<10)
+	if err := write(bw); err != nil {
 		tmp.Close()
+		var fe *fileWriteErr
+		if errors.As(err, &fe) {
+			return InputErr("cannot write %s: %v", file, fe.err)
+		}
+		return err
+	}
+	if err := bw.Flush(); err != nil {
+		tmp.Close()
+		var fe *fileWriteErr
+		if errors.As(err, &fe) {
+			err = fe.err
+		}
 		return InputErr("cannot write %s: %v", file, err)
 	}
 	if err := tmp.Close(); err != nil {
@@ -176,4 +196,21 @@ func WriteFile(file string, data []byte) error {
 		return InputErr("cannot write %s: %v", file, err)
 	}
 	return nil
+}
+
+// fileErrWriter marks errors of the file itself (a full disk), so they are
+// reported as "cannot write FILE" and not as the renderer's own errors.
+type fileErrWriter struct{ f *os.File }
+
+type fileWriteErr struct{ err error }
+
+func (e *fileWriteErr) Error() string { return e.err.Error() }
+func (e *fileWriteErr) Unwrap() error { return e.err }
+
+func (w *fileErrWriter) Write(p []byte) (int, error) {
+	n, err := w.f.Write(p)
+	if err != nil {
+		return n, &fileWriteErr{err}
+	}
+	return n, nil
 }

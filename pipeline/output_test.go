@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"bytes"
+	"errors"
 	"io"
 	"os"
 	"path/filepath"
@@ -84,5 +85,21 @@ func TestWriteAll(t *testing.T) {
 	}
 	if err := WriteAll(io.Discard, []Output{{"json", filepath.Join(dir, "missing", "r.json")}}, func(w io.Writer, o Output, _ bool) error { return nil }); err == nil || ClassOf(err) != ClassInput {
 		t.Fatalf("unwritable file: %v", err)
+	}
+	// A report is streamed into its file: a render that fails part way
+	// leaves the earlier report in place and no temporary file behind.
+	boom := errors.New("render failed")
+	err = WriteAll(io.Discard, []Output{{"json", filepath.Join(dir, "r.json")}}, func(w io.Writer, o Output, _ bool) error {
+		io.WriteString(w, strings.Repeat("partial ", 100000))
+		return boom
+	})
+	if !errors.Is(err, boom) {
+		t.Fatalf("render error: %v", err)
+	}
+	if data, _ := os.ReadFile(filepath.Join(dir, "r.json")); string(data) != "json\n" {
+		t.Fatalf("a failed render replaced the report: %.40q", data)
+	}
+	if ents, _ := os.ReadDir(dir); len(ents) != 1 {
+		t.Fatalf("left behind: %v", ents)
 	}
 }
