@@ -73,7 +73,7 @@ func (r *reader) findComposer(v *vfs, m *merger) error {
 				_ = json.Unmarshal(p.License, &lic)
 			}
 			m.addPackage(&Package{Ecosystem: ecosystem.Packagist, Name: p.Name, Version: composerVersion(p.Version), Licenses: lic},
-				rankInstalled, "php/composer-installed", n)
+				rankInstalled, n)
 		}
 	}
 	return nil

@@ -18,9 +18,7 @@ import (
 	"github.com/google/osv-scalibr/extractor/filesystem/language/dotnet/packageslockjson"
 	"github.com/google/osv-scalibr/extractor/filesystem/language/golang/gobinary"
 	"github.com/google/osv-scalibr/extractor/filesystem/language/golang/gomod"
-	"github.com/google/osv-scalibr/extractor/filesystem/language/java/archive"
 	"github.com/google/osv-scalibr/extractor/filesystem/language/java/gradlelockfile"
-	"github.com/google/osv-scalibr/extractor/filesystem/language/java/pomxml"
 	"github.com/google/osv-scalibr/extractor/filesystem/language/javascript/packagejson"
 	"github.com/google/osv-scalibr/extractor/filesystem/language/javascript/yarnlock"
 	"github.com/google/osv-scalibr/extractor/filesystem/language/python/pdmlock"
@@ -32,6 +30,7 @@ import (
 	"github.com/google/osv-scalibr/extractor/filesystem/language/ruby/gemspec"
 	"github.com/google/osv-scalibr/extractor/filesystem/language/rust/cargoauditable"
 	"github.com/google/osv-scalibr/extractor/filesystem/language/rust/cargolock"
+	"github.com/google/osv-scalibr/inventory"
 )
 
 // Evidence strength: what is installed outranks what a lockfile says, so a
@@ -56,17 +55,6 @@ type plugin struct {
 
 func newPlugins() ([]plugin, error) {
 	cfg := &cpb.PluginConfig{}
-	extractFromFilename, hashJars := false, false
-	// Jar file names are a guess (report-engine-2.0.jar is not a Maven
-	// artifact named report-engine:report-engine); pom.properties and the
-	// manifest are evidence. The manifest fallback is ours, in maven.go.
-	javaCfg := &cpb.PluginConfig{PluginSpecific: []*cpb.PluginSpecificConfig{{
-		Config: &cpb.PluginSpecificConfig_JavaArchive{JavaArchive: &cpb.JavaArchiveConfig{
-			ExtractFromFilename: &extractFromFilename,
-			HashJars:            &hashJars,
-			MaxZipDepth:         int32(DefaultLimits.MaxDepth + 1),
-		}},
-	}}}
 	type ctor func(*cpb.PluginConfig) (filesystem.Extractor, error)
 	specs := []struct {
 		new    ctor
@@ -85,8 +73,8 @@ func newPlugins() ([]plugin, error) {
 		{newPipfileLock, cfg, rankLockfile, projectFile, false}, // fnguard: scalibr's is quadratic (pipfilelock.go)
 		{uvlock.New, cfg, rankLockfile, projectFile, false},
 		{pdmlock.New, cfg, rankLockfile, projectFile, false},
-		{archive.New, javaCfg, rankInstalled, anywhere, false},
-		{pomxml.New, cfg, rankLockfile, projectFile, false},
+		{newJavaArchive, cfg, rankInstalled, anywhere, false}, // fnguard: scalibr's inflates every jar again (jar.go)
+		{newPOMXML, cfg, rankLockfile, projectFile, false},    // fnguard: scalibr's is quadratic (pomxml.go)
 		{gradlelockfile.New, cfg, rankLockfile, projectFile, false},
 		{gobinary.New, cfg, rankInstalled, anywhere, true},
 		{gomod.New, cfg, rankLockfile, projectFile, false},
@@ -226,8 +214,8 @@ type found struct {
 	rank     int
 	location string // evidence path, "!/" chained
 	plugin   string
-	// lenient is set instead of pkg when fnguard read the file itself after
-	// the extractor refused it (see tolerate).
+	// lenient is set instead of pkg when fnguard read the file itself: with
+	// a directReader, or after the extractor refused it (see tolerate).
 	lenient *Package
 	// sha256 is the hash of the file that is the package (a jar), hex.
 	sha256 string
@@ -271,8 +259,8 @@ func extractAll(ctx context.Context, v *vfs, plugins []plugin, warn func(member,
 			if pl.binary && !looksExecutable(data) {
 				continue
 			}
-			if pl.ex.Name() == archive.Name {
-				fs, err := extractJar(ctx, pl, v, name, data)
+			if r, ok := pl.ex.(foundReader); ok {
+				fs, err := r.extractFound(ctx, pl, v, name, data)
 				if err != nil {
 					return nil, err
 				}
@@ -280,7 +268,15 @@ func extractAll(ctx context.Context, v *vfs, plugins []plugin, warn func(member,
 				continue
 			}
 			f := &openFile{Reader: bytes.NewReader(data), info: v.files[name].info}
-			inv, err := pl.ex.Extract(ctx, &filesystem.ScanInput{FS: v, Path: name, Root: "", Info: f.info, Reader: f})
+			in := &filesystem.ScanInput{FS: v, Path: name, Root: "", Info: f.info, Reader: f}
+			var inv inventory.Inventory
+			var direct []*Package
+			var err error
+			if dr, ok := pl.ex.(directReader); ok {
+				direct, err = dr.readDirect(in)
+			} else {
+				inv, err = pl.ex.Extract(ctx, in)
+			}
 			if err != nil {
 				if ok, fallback := tolerate(pl.ex.Name(), name, data, err, warn); ok {
 					out = append(out, fallback...)
@@ -292,6 +288,15 @@ func extractAll(ctx context.Context, v *vfs, plugins []plugin, warn func(member,
 					}
 				}
 				return nil, &memberErr{name, fmt.Errorf("%s: %w", pl.ex.Name(), err)}
+			}
+			if direct != nil {
+				// What it read is decoded: a 90 MB lockfile need not stay
+				// alive while its packages are merged. A later plugin
+				// wanting the same file reads it again.
+				data = nil
+			}
+			for _, p := range direct {
+				out = append(out, found{lenient: p, rank: pl.rank, location: name, plugin: pl.ex.Name()})
 			}
 			var goMain, goMainVersion, binHash string
 			if pl.ex.Name() == gobinary.Name {

@@ -213,16 +213,15 @@ func (r *reader) readInput(ctx context.Context, p, forceKind string) (*Artifact,
 		case strings.EqualFold(filepath.Ext(p), ".zip"):
 			return nil, inputErr(p, errors.New("not a zip file (content does not start with a zip signature)"))
 		default:
-			data, err := readAllLimited(f, b)
-			if err != nil {
-				return nil, inputErr(p, err)
-			}
 			base := filepath.Base(p)
 			mode := st.Mode()
 			if looksExecutable(head) {
 				mode |= 0o111 // given directly, its header says what it is
 			}
-			v = singleFileVFS(base, data, fileInfo{name: base, size: int64(len(data)), mode: mode}, b)
+			// Read when an extractor asks for it, not held for the whole
+			// inventory: a 90 MB lockfile is garbage once it is decoded.
+			v = singleFileVFS(base, nil, fileInfo{name: base, size: st.Size(), mode: mode}, b)
+			v.files[base].read = func() ([]byte, error) { return readRealFile(p, b) }
 			a.Kind = KindLockfile
 			if looksExecutable(head) || isNestedArchive(p) {
 				a.Kind = KindFunction
@@ -250,7 +249,34 @@ func sniffSBOM(s SBOMReader, head []byte) bool {
 }
 
 func readAllLimited(rd io.Reader, b *budget) ([]byte, error) {
-	return io.ReadAll(&limitedReader{r: rd, left: b.limits.MaxEntryBytes, budget: b})
+	return readSized(rd, -1, b)
+}
+
+// readSized reads rd through the budget. A file's size, when known, sizes
+// the buffer once: io.ReadAll's doubling would allocate twice a 90 MB
+// lockfile and keep up to half of it unused. A file that grew since it
+// was measured is still read whole.
+func readSized(rd io.Reader, size int64, b *budget) ([]byte, error) {
+	lr := &limitedReader{r: rd, left: b.limits.MaxEntryBytes, budget: b}
+	if size <= 0 || size > b.limits.MaxEntryBytes {
+		return io.ReadAll(lr)
+	}
+	buf := make([]byte, size)
+	n, err := io.ReadFull(lr, buf)
+	if err == io.EOF || err == io.ErrUnexpectedEOF {
+		return buf[:n], nil // shrank since measured
+	}
+	if err != nil {
+		return nil, err
+	}
+	rest, err := io.ReadAll(lr)
+	if err != nil {
+		return nil, err
+	}
+	if len(rest) > 0 {
+		buf = append(buf, rest...)
+	}
+	return buf, nil
 }
 
 // layerRoots are the folders Lambda adds to a runtime's search path from
@@ -312,7 +338,7 @@ func (r *reader) inventory(ctx context.Context, a *Artifact, v *vfs) error {
 		r.inv.Warnings = append(r.inv.Warnings, warnings...)
 		for _, p := range bundled {
 			for _, loc := range p.Locations {
-				m.addPackage(p, rankLockfile, "bundle", loc)
+				m.addPackage(p, rankLockfile, loc)
 			}
 		}
 	}
@@ -437,19 +463,6 @@ func truncate(s string, n int) string {
 		return s
 	}
 	return s[:n] + "…"
-}
-
-// innermostArchive returns the chain up to the last archive in a location:
-// "a.jar!/b.jar!/META-INF/x" -> "a.jar!/b.jar".
-func innermostArchive(loc string) string {
-	i := strings.LastIndex(loc, "!/")
-	if i < 0 {
-		if isNestedArchive(loc) {
-			return loc
-		}
-		return ""
-	}
-	return loc[:i]
 }
 
 func readChain(v *vfs, chain string) ([]byte, error) {

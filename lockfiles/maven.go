@@ -12,19 +12,21 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/google/osv-scalibr/extractor/filesystem"
-	"github.com/google/osv-scalibr/extractor/filesystem/language/java/archive"
 	"github.com/google/osv-scalibr/extractor/filesystem/language/java/groupid"
 )
 
 // jarInfo is what fnguard itself reads of one archive level of a jar.
 type jarInfo struct {
 	chain    string // "lib/a.jar!/BOOT-INF/lib/b.jar"
-	hasPom   bool   // META-INF/maven/**/pom.properties present
-	nested   bool   // holds jars of its own (a fat jar, a war)
+	hasPom   bool   // a valid pom.properties names the jar (pomProps.valid)
+	poms     []pomProps
+	nested   bool // holds jars of its own (a fat jar, a war)
 	manifest map[string]string
-	licenses []string // from the embedded pom.xml, else Bundle-License
-	sha256   string
+	licenses []string // from the first embedded pom.xml, else Bundle-License
+	// pomLicenses are the licences of each META-INF/maven/<g>/<a>/pom.xml
+	// by folder: a shaded jar carries its bundled libraries' poms too.
+	pomLicenses map[string][]string
+	sha256      string
 }
 
 // walkJar checks every archive level of a jar before any extractor recurses
@@ -46,14 +48,30 @@ func walkJar(data []byte, chain string, b *budget, depth int, visit func(*jarInf
 	info := &jarInfo{chain: chain, sha256: hex.EncodeToString(sum[:])}
 	for _, name := range t.names {
 		switch {
-		case strings.HasPrefix(name, "META-INF/maven/") && path.Base(name) == "pom.properties":
-			info.hasPom = true
-		case strings.HasPrefix(name, "META-INF/maven/") && path.Base(name) == "pom.xml" && info.licenses == nil:
+		case path.Base(name) == "pom.properties":
+			// Anywhere in the jar, as scalibr read them: a shaded jar keeps
+			// each bundled library's under META-INF/maven.
+			pp, err := t.files[name].read(b)
+			if err != nil {
+				return &memberErr{chain + "!/" + name, err}
+			}
+			info.poms = append(info.poms, parsePomProps(name, pp))
+			info.hasPom = info.hasPom || info.poms[len(info.poms)-1].valid()
+		case strings.HasPrefix(name, "META-INF/maven/") && path.Base(name) == "pom.xml":
 			pom, err := t.files[name].read(b)
 			if err != nil {
 				return &memberErr{chain + "!/" + name, err}
 			}
-			info.licenses = pomLicenses(pom)
+			lic := pomLicenses(pom)
+			if info.licenses == nil {
+				info.licenses = lic
+			}
+			if len(lic) > 0 {
+				if info.pomLicenses == nil {
+					info.pomLicenses = map[string][]string{}
+				}
+				info.pomLicenses[path.Dir(name)] = lic
+			}
 		case name == "META-INF/MANIFEST.MF":
 			mf, err := t.files[name].read(b)
 			if err != nil {
@@ -110,40 +128,32 @@ func parseManifest(data []byte) map[string]string {
 	return out
 }
 
-// extractJar runs scalibr's java archive extractor on a jar, after walkJar
-// has bounded it, and replaces its manifest guesses with fnguard's.
+// extractJar lists the packages of a jar from what walkJar read of every
+// archive level: one per valid pom.properties, located at it
+// ("lib/app.jar!/BOOT-INF/lib/x.jar!/META-INF/maven/g/a/pom.properties")
+// with the SHA-256 of the jar holding it; and every level without one
+// identified by identifyJar or listed as unidentified.
 func extractJar(ctx context.Context, pl plugin, v *vfs, name string, data []byte) ([]found, error) {
 	var jars []*jarInfo
 	if err := walkJar(data, name, v.budget, v.depth+1, func(j *jarInfo) { jars = append(jars, j) }); err != nil {
 		return nil, err
 	}
-	f := &openFile{Reader: bytes.NewReader(data), info: v.files[name].info}
-	inv, err := pl.ex.Extract(ctx, &filesystem.ScanInput{FS: v, Path: name, Info: f.info, Reader: f})
-	if err != nil {
-		return nil, &memberErr{name, fmt.Errorf("%s: %w", pl.ex.Name(), err)}
-	}
-	noPom := map[string]*jarInfo{}
-	byChain := map[string]*jarInfo{}
-	for _, j := range jars {
-		byChain[j.chain] = j
-		if !j.hasPom {
-			noPom[j.chain+"!/META-INF/MANIFEST.MF"] = j
-		}
+	if err := ctx.Err(); err != nil {
+		return nil, &memberErr{name, err}
 	}
 	var out []found
-	for _, p := range inv.Packages {
-		loc := evidencePath(p, name)
-		if _, guessed := noPom[loc]; guessed {
-			continue
+	for _, j := range jars {
+		for _, pp := range j.poms {
+			if !pp.valid() {
+				continue
+			}
+			p := &Package{Ecosystem: "Maven", Name: pp.group + ":" + pp.artifact, Version: pp.version, Licenses: j.licenses}
+			if lic := j.pomLicenses[path.Dir(pp.member)]; len(lic) > 0 {
+				p.Licenses = lic
+			}
+			p.Hashes = map[string]string{"SHA-256": j.sha256}
+			out = append(out, found{lenient: p, rank: pl.rank, location: j.chain + "!/" + pp.member, plugin: pl.ex.Name(), sha256: j.sha256})
 		}
-		j := byChain[innermostArchive(loc)]
-		if j == nil {
-			return nil, &memberErr{loc, errors.New("java archive extractor named a member outside the checked jars")}
-		}
-		if len(p.Licenses) == 0 {
-			p.Licenses = j.licenses
-		}
-		out = append(out, found{pkg: p, rank: pl.rank, location: loc, plugin: pl.ex.Name(), sha256: j.sha256})
 	}
 	// Every jar without pom.properties is listed, identified or not: a jar
 	// dropped here would be a dependency no advisory is ever matched to.
@@ -154,6 +164,9 @@ func extractJar(ctx context.Context, pl plugin, v *vfs, name string, data []byte
 		loc := j.chain + "!/META-INF/MANIFEST.MF"
 		if j.manifest == nil {
 			loc = j.chain // no manifest: the jar itself is the evidence
+		}
+		if len(j.poms) > 0 && v.warn != nil {
+			v.warn(j.chain+"!/"+j.poms[0].member, "pom.properties without a usable groupId, artifactId and version: the jar is identified as if it had none")
 		}
 		id := identifyJar(j, v.mavenNames)
 		topLevel := !strings.Contains(j.chain, "!/")
@@ -243,8 +256,8 @@ func identifyJar(j *jarInfo, names func(string) []string) jarIdentity {
 	file := path.Base(j.chain[strings.LastIndex(j.chain, "!/")+1:])
 	stem := strings.TrimSuffix(file, path.Ext(file))
 	fileArtifact, fileVersion := stem, ""
-	if p := archive.ParseFilename(file); p != nil {
-		fileArtifact, fileVersion = p.ArtifactID, p.Version
+	if p, ok := parseJarFileName(file); ok {
+		fileArtifact, fileVersion = p.artifact, p.version
 	}
 	id := jarIdentity{artifact: fileArtifact, confidence: "low", evidence: "file-name"}
 

