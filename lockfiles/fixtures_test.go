@@ -257,7 +257,7 @@ func TestGoComponentHash(t *testing.T) {
 	}
 	sum := sha256.Sum256(data)
 	c := inv.Artifacts[0].Component
-	if c == nil || c.Name != "example.com/lambda-fixture/langfn" || c.Hashes["SHA-256"] != hex.EncodeToString(sum[:]) {
+	if c == nil || c.Name != "example.com/lambda-fixture/langfn" || c.Hashes.Get("SHA-256") != hex.EncodeToString(sum[:]) {
 		t.Errorf("component %+v, want langfn with the bootstrap's SHA-256", c)
 	}
 }

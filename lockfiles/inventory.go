@@ -639,7 +639,7 @@ func (r *reader) component(v *vfs, a *Artifact, m *merger, founds []found) *Comp
 			ver = ""
 		}
 		return &Component{Name: f.goMain, Version: ver, PURL: PURL(ecosystem.Go, f.goMain, ver),
-			Hashes: map[string]string{"SHA-256": f.goMainHash}}
+			Hashes: Hashes{{Alg: "SHA-256", Value: f.goMainHash}}}
 	}
 	if c, file, eco := projectComponent(v); c != nil {
 		m.drop(eco, c.Name, c.Version, file)

@@ -67,7 +67,7 @@ func TestJarsWithoutPomProperties(t *testing.T) {
 			if p.Evidence != w.evidence || p.Confidence != w.confidence || p.VersionError != "" {
 				t.Errorf("%s: evidence %q confidence %q error %q; want %q %q", w.name, p.Evidence, p.Confidence, p.VersionError, w.evidence, w.confidence)
 			}
-			if len(p.Locations) != 1 || !strings.HasPrefix(p.Locations[0], "app.jar!/BOOT-INF/lib/") || p.Hashes["SHA-256"] == "" {
+			if len(p.Locations) != 1 || !strings.HasPrefix(p.Locations[0], "app.jar!/BOOT-INF/lib/") || p.Hashes.Get("SHA-256") == "" {
 				t.Errorf("%s: locations %q hashes %v", w.name, p.Locations, p.Hashes)
 			}
 		}

@@ -176,8 +176,8 @@ func TestShadedJar(t *testing.T) {
 		if want := "lib/app-1.0.jar!/META-INF/maven/" + g + "/" + art + "/pom.properties"; !slices.Equal(p.Locations, []string{want}) {
 			t.Errorf("%s: locations %q", c.name, p.Locations)
 		}
-		if !slices.Equal(p.Licenses, []string{c.lic}) || p.Hashes["SHA-256"] != sha(jar) {
-			t.Errorf("%s: licences %q hash %q", c.name, p.Licenses, p.Hashes["SHA-256"])
+		if !slices.Equal(p.Licenses, []string{c.lic}) || p.Hashes.Get("SHA-256") != sha(jar) {
+			t.Errorf("%s: licences %q hash %q", c.name, p.Licenses, p.Hashes.Get("SHA-256"))
 		}
 	}
 }
@@ -192,8 +192,8 @@ func TestJarInWarInZip(t *testing.T) {
 	a, _ := readOne(t, writeZip(t, "f.zip", file("bundle.zip", inner), file("Handler.class", []byte("\xca\xfe\xba\xbe"))), Options{})
 	p := pkg(t, a, "Maven", "org.postgresql:postgresql", "42.7.3")
 	want := "bundle.zip!/lib/app.war!/WEB-INF/lib/postgresql-42.7.3.jar!/META-INF/maven/org.postgresql/postgresql/pom.properties"
-	if !slices.Equal(p.Locations, []string{want}) || p.Hashes["SHA-256"] != sha(pg) {
-		t.Errorf("locations %q hash %q", p.Locations, p.Hashes["SHA-256"])
+	if !slices.Equal(p.Locations, []string{want}) || p.Hashes.Get("SHA-256") != sha(pg) {
+		t.Errorf("locations %q hash %q", p.Locations, p.Hashes.Get("SHA-256"))
 	}
 	broken := buildZip(t, file("lib/app.war", buildZip(t, stored("WEB-INF/lib/x.jar", []byte("not a zip at all, but long enough")))))
 	g := writeZip(t, "g.zip", file("bundle.zip", broken))

@@ -47,8 +47,8 @@ func TestMavenJars(t *testing.T) {
 		if want := []string{"lib/postgresql-42.7.3.jar!/META-INF/maven/org.postgresql/postgresql/pom.properties"}; !slices.Equal(p.Locations, want) {
 			t.Errorf("locations %q, want %q", p.Locations, want)
 		}
-		if p.Hashes["SHA-256"] != sha(pg) {
-			t.Errorf("hash %q, want the jar's %s", p.Hashes["SHA-256"], sha(pg))
+		if p.Hashes.Get("SHA-256") != sha(pg) {
+			t.Errorf("hash %q, want the jar's %s", p.Hashes.Get("SHA-256"), sha(pg))
 		}
 		if !slices.Contains(p.Categories, "db-driver") || p.PURL != "pkg:maven/org.postgresql/postgresql@42.7.3" {
 			t.Errorf("categories %q purl %q", p.Categories, p.PURL)
@@ -71,8 +71,8 @@ func TestMavenJars(t *testing.T) {
 		if want := []string{"app.jar!/BOOT-INF/lib/postgresql-42.7.3.jar!/META-INF/maven/org.postgresql/postgresql/pom.properties"}; !slices.Equal(p.Locations, want) {
 			t.Errorf("locations %q, want %q", p.Locations, want)
 		}
-		if p.Hashes["SHA-256"] != sha(pg) {
-			t.Errorf("hash %q, want the inner jar's", p.Hashes["SHA-256"])
+		if p.Hashes.Get("SHA-256") != sha(pg) {
+			t.Errorf("hash %q, want the inner jar's", p.Hashes.Get("SHA-256"))
 		}
 		if l := pkg(t, a, "Maven", "org.apache.ivy:ivy", "2.4.0").Locations; !slices.Equal(l, []string{"app.jar!/BOOT-INF/lib/ivy-2.4.0.jar!/META-INF/MANIFEST.MF"}) {
 			t.Errorf("ivy locations %q", l)

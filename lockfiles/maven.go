@@ -151,7 +151,7 @@ func extractJar(ctx context.Context, pl plugin, v *vfs, name string, data []byte
 			if lic := j.pomLicenses[path.Dir(pp.member)]; len(lic) > 0 {
 				p.Licenses = lic
 			}
-			p.Hashes = map[string]string{"SHA-256": j.sha256}
+			p.Hashes = Hashes{}.With("SHA-256", j.sha256)
 			out = append(out, found{lenient: p, rank: pl.rank, location: j.chain + "!/" + pp.member, plugin: pl.ex.Name(), sha256: j.sha256})
 		}
 	}
@@ -220,9 +220,7 @@ type jarIdentity struct {
 func (id jarIdentity) pkg(j *jarInfo) *Package {
 	p := &Package{Ecosystem: "Maven", Version: id.version, Licenses: j.licenses,
 		Evidence: id.evidence, Confidence: id.confidence}
-	if j.sha256 != "" {
-		p.Hashes = map[string]string{"SHA-256": j.sha256}
-	}
+	p.Hashes = Hashes{}.With("SHA-256", j.sha256)
 	if id.problem != "" {
 		p.Name = id.artifact
 		p.VersionError = unidentifiedJar + ": " + id.problem

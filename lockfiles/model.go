@@ -3,6 +3,11 @@
 // packages. It knows nothing of advisories.
 package lockfiles
 
+import (
+	"slices"
+	"strings"
+)
+
 // Artifact kinds, as the JSON report names them.
 const (
 	KindFunction  = "function"
@@ -77,8 +82,45 @@ type Component struct {
 	// directly (from package.json, go.mod, pom.xml ...).
 	DependsOn []string
 	// Hashes of the file that is the application, where there is one (a Go
-	// executable), keyed by CycloneDX algorithm name ("SHA-256").
-	Hashes map[string]string
+	// executable).
+	Hashes Hashes
+}
+
+// Hash is one digest of a file.
+type Hash struct {
+	Alg   string // CycloneDX algorithm name: "SHA-256", "SHA-512"
+	Value string // hex
+}
+
+// Hashes are a file's digests, at most one per algorithm. A slice and not
+// a map: nearly every package has one digest, and a map per package was a
+// quarter of the inventory's memory at 200,000 npm packages.
+type Hashes []Hash
+
+// Get returns the digest for alg, "" when there is none.
+func (h Hashes) Get(alg string) string {
+	for _, x := range h {
+		if x.Alg == alg {
+			return x.Value
+		}
+	}
+	return ""
+}
+
+// With returns h with alg's digest added, unless h has one already or
+// value is empty.
+func (h Hashes) With(alg, value string) Hashes {
+	if value == "" || h.Get(alg) != "" {
+		return h
+	}
+	return append(h, Hash{Alg: alg, Value: value})
+}
+
+// Sorted returns a copy ordered by algorithm.
+func (h Hashes) Sorted() Hashes {
+	out := slices.Clone(h)
+	slices.SortFunc(out, func(a, b Hash) int { return strings.Compare(a.Alg, b.Alg) })
+	return out
 }
 
 // Package is one (ecosystem, name, version) found in an artifact. The same
@@ -94,9 +136,8 @@ type Package struct {
 	Artifact   string   // Artifact.Path this package came from
 	Categories []string // "orm", "db-driver", ...
 	Licenses   []string // SPDX ids or expressions as declared
-	// Hashes of the file that is the package (jar, wheel, gem, binary), keyed
-	// by CycloneDX algorithm name ("SHA-256").
-	Hashes map[string]string
+	// Hashes of the file that is the package (jar, wheel, gem, binary).
+	Hashes Hashes
 	// DependsOn lists the purls of packages this one depends on, where the
 	// evidence gives edges (lockfiles, package.json).
 	DependsOn []string

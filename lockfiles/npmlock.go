@@ -63,7 +63,7 @@ type NPMLockMetadata struct {
 // PackageHashes returns the integrity hashes keyed by CycloneDX algorithm
 // ("SHA-512"), hex-encoded; nil when there are none. It is how the
 // inventory takes them over.
-func (m *NPMLockMetadata) PackageHashes() map[string]string { return npmIntegrity(m.Integrity) }
+func (m *NPMLockMetadata) PackageHashes() Hashes { return npmIntegrity(m.Integrity) }
 
 // skipJSON consumes a value without building it: v2 lockfiles carry the v1
 // "dependencies" tree as a copy of "packages".
@@ -473,11 +473,11 @@ func npmNameFromPath(p string) string {
 // separated by spaces) into CycloneDX algorithm -> hex. Algorithms CycloneDX
 // does not name and undecodable values are left out: a missing hash changes
 // no verdict.
-func npmIntegrity(s string) map[string]string {
+func npmIntegrity(s string) Hashes {
 	if s == "" {
 		return nil
 	}
-	var out map[string]string
+	var out Hashes
 	for _, f := range strings.Fields(s) {
 		alg, b64, ok := strings.Cut(f, "-")
 		if !ok {
@@ -503,10 +503,7 @@ func npmIntegrity(s string) map[string]string {
 		if err != nil || len(raw) != size {
 			continue
 		}
-		if out == nil {
-			out = map[string]string{}
-		}
-		out[name] = hex.EncodeToString(raw)
+		out = out.With(name, hex.EncodeToString(raw))
 	}
 	return out
 }

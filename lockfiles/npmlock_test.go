@@ -43,7 +43,7 @@ func TestNPMLockIntegrityAndLicense(t *testing.T) {
 		if ms == nil {
 			t.Fatalf("%s: no ms@2.1.3 in %v", v, es)
 		}
-		if got := npmIntegrity(ms.integrity)["SHA-512"]; got != want {
+		if got := npmIntegrity(ms.integrity).Get("SHA-512"); got != want {
 			t.Errorf("%s: ms SHA-512 = %q, want %q", v, got, want)
 		}
 		wantLic := []string{"MIT"}
@@ -65,8 +65,8 @@ func TestNPMLockExtract(t *testing.T) {
 	}
 	n := 0
 	for _, p := range inv.Packages {
-		h, ok := p.Metadata.(interface{ PackageHashes() map[string]string })
-		if !ok || len(h.PackageHashes()["SHA-512"]) != 128 {
+		h, ok := p.Metadata.(interface{ PackageHashes() Hashes })
+		if !ok || len(h.PackageHashes().Get("SHA-512")) != 128 {
 			t.Errorf("%s@%s: no SHA-512 (%T)", p.Name, p.Version, p.Metadata)
 		}
 		if p.Name == "ms" && slices.Equal(p.Licenses, []string{"MIT"}) {
@@ -100,7 +100,7 @@ func TestNPMLockDirectMatchesExtract(t *testing.T) {
 			if p.PURLType != "npm" {
 				continue
 			}
-			h := p.Metadata.(interface{ PackageHashes() map[string]string }).PackageHashes()
+			h := p.Metadata.(interface{ PackageHashes() Hashes }).PackageHashes()
 			want = append(want, fmt.Sprint(p.Name, " ", p.Version, " ", p.Licenses, " ", h))
 		}
 		for _, p := range direct {
@@ -140,7 +140,7 @@ func TestNPMLockEntries(t *testing.T) {
 	if g := es["g@1.0.0"]; g == nil || g.commit != "0a2d2506c1fe299691fc5db53a2097db3bd615bc" {
 		t.Errorf("git dependency = %+v", g)
 	}
-	if h := es["h@2.0.0"]; h == nil || len(npmIntegrity(h.integrity)) != 1 || npmIntegrity(h.integrity)["SHA-1"] != strings.Repeat("00", 20) {
+	if h := es["h@2.0.0"]; h == nil || len(npmIntegrity(h.integrity)) != 1 || npmIntegrity(h.integrity).Get("SHA-1") != strings.Repeat("00", 20) {
 		t.Errorf("h hashes = %+v", h)
 	}
 
@@ -187,7 +187,7 @@ func TestNPMLockLarge(t *testing.T) {
 	if len(es) != n {
 		t.Fatalf("%d packages, want %d", len(es), n)
 	}
-	if es[0].name != "p0" || len(npmIntegrity(es[n-1].integrity)["SHA-512"]) != 128 {
+	if es[0].name != "p0" || len(npmIntegrity(es[n-1].integrity).Get("SHA-512")) != 128 {
 		t.Errorf("first %+v, last %+v", es[0], es[n-1])
 	}
 }

@@ -565,8 +565,8 @@ func componentHashes(a *lockfiles.Artifact) *[]cdx.Hash {
 		return nil
 	}
 	var hs []cdx.Hash
-	for _, alg := range sortedKeys(a.Component.Hashes) {
-		if h, ok := validHash(alg, a.Component.Hashes[alg]); ok {
+	for _, x := range a.Component.Hashes.Sorted() {
+		if h, ok := validHash(x.Alg, x.Value); ok {
 			hs = append(hs, h)
 		}
 	}

@@ -361,8 +361,8 @@ func artifactComponent(a *lockfiles.Artifact, ref, name string) cdx.Component {
 			c.PackageURL = a.Component.PURL
 		}
 		var hs []cdx.Hash
-		for _, alg := range sortedKeys(a.Component.Hashes) {
-			if h, ok := validHash(alg, a.Component.Hashes[alg]); ok {
+		for _, x := range a.Component.Hashes.Sorted() {
+			if h, ok := validHash(x.Alg, x.Value); ok {
 				hs = append(hs, h)
 			}
 		}
@@ -415,8 +415,8 @@ func packageComponent(e *entry, aref map[*lockfiles.Artifact]string) cdx.Compone
 			c.Group, c.Name = splitNative(eco, p.Name)
 		}
 		licenses = append(licenses, p.Licenses...)
-		for alg, v := range p.Hashes {
-			if h, ok := validHash(alg, v); ok {
+		for _, x := range p.Hashes {
+			if h, ok := validHash(x.Alg, x.Value); ok {
 				hashes[h] = true
 			}
 		}

@@ -255,12 +255,7 @@ func (d *decoder) toPackage(c *cdx.Component) (*lockfiles.Package, string) {
 	p.Licenses = licenseStrings(c.Licenses)
 	if c.Hashes != nil {
 		for _, h := range *c.Hashes {
-			if p.Hashes == nil {
-				p.Hashes = map[string]string{}
-			}
-			if _, dup := p.Hashes[string(h.Algorithm)]; !dup && h.Value != "" {
-				p.Hashes[string(h.Algorithm)] = h.Value
-			}
+			p.Hashes = p.Hashes.With(string(h.Algorithm), h.Value)
 		}
 	}
 	var verrs []string
@@ -292,13 +287,8 @@ func mergeInto(dst, src *lockfiles.Package) {
 	dst.Locations = append(dst.Locations, src.Locations...)
 	dst.Categories = append(dst.Categories, src.Categories...)
 	dst.Licenses = append(dst.Licenses, src.Licenses...)
-	for alg, v := range src.Hashes {
-		if dst.Hashes == nil {
-			dst.Hashes = map[string]string{}
-		}
-		if _, ok := dst.Hashes[alg]; !ok {
-			dst.Hashes[alg] = v
-		}
+	for _, x := range src.Hashes {
+		dst.Hashes = dst.Hashes.With(x.Alg, x.Value)
 	}
 	if dst.VersionError == "" {
 		dst.VersionError = src.VersionError
