@@ -249,6 +249,26 @@ func extractAll(ctx context.Context, v *vfs, plugins []plugin, warn func(member,
 			if !pl.ex.FileRequired(req) {
 				continue
 			}
+			if dr, ok := pl.ex.(directReader); ok && data == nil && v.files[name].stream != nil {
+				// A file on disk is decoded as it is read, never held whole.
+				direct, err := streamDirect(dr, v, name)
+				if err != nil {
+					d, rerr := v.readFile(name)
+					if rerr != nil {
+						return nil, &memberErr{name, rerr}
+					}
+					fallback, err := extractErr(pl, name, d, err, warn)
+					if err != nil {
+						return nil, err
+					}
+					out = append(out, fallback...)
+					continue
+				}
+				for _, p := range direct {
+					out = append(out, found{lenient: p, rank: pl.rank, location: name, plugin: pl.ex.Name()})
+				}
+				continue
+			}
 			if data == nil {
 				d, err := v.readFile(name)
 				if err != nil {
@@ -278,16 +298,12 @@ func extractAll(ctx context.Context, v *vfs, plugins []plugin, warn func(member,
 				inv, err = pl.ex.Extract(ctx, in)
 			}
 			if err != nil {
-				if ok, fallback := tolerate(pl.ex.Name(), name, data, err, warn); ok {
-					out = append(out, fallback...)
-					continue
+				fallback, err := extractErr(pl, name, data, err, warn)
+				if err != nil {
+					return nil, err
 				}
-				if strings.HasSuffix(name, ".json") {
-					if jerr := jsonSyntax(data); jerr != nil {
-						return nil, &memberErr{name, jerr}
-					}
-				}
-				return nil, &memberErr{name, fmt.Errorf("%s: %w", pl.ex.Name(), err)}
+				out = append(out, fallback...)
+				continue
 			}
 			if direct != nil {
 				// What it read is decoded: a 90 MB lockfile need not stay
@@ -317,6 +333,31 @@ func extractAll(ctx context.Context, v *vfs, plugins []plugin, warn func(member,
 		}
 	}
 	return out, nil
+}
+
+// streamDirect runs a directReader over a file of v opened as a stream.
+func streamDirect(dr directReader, v *vfs, name string) ([]*Package, error) {
+	rc, err := v.files[name].stream()
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	return dr.readDirect(&filesystem.ScanInput{FS: v, Path: name, Info: v.files[name].info, Reader: rc})
+}
+
+// extractErr turns an extractor's failure on name into the inventory's
+// error, or into what fnguard reads itself when the failure is one it
+// tolerates (see tolerate).
+func extractErr(pl plugin, name string, data []byte, err error, warn func(member, msg string)) ([]found, error) {
+	if ok, fallback := tolerate(pl.ex.Name(), name, data, err, warn); ok {
+		return fallback, nil
+	}
+	if strings.HasSuffix(name, ".json") {
+		if jerr := jsonSyntax(data); jerr != nil {
+			return nil, &memberErr{name, jerr}
+		}
+	}
+	return nil, &memberErr{name, fmt.Errorf("%s: %w", pl.ex.Name(), err)}
 }
 
 // evidencePath turns a scalibr location into fnguard's "!/" chain. The java

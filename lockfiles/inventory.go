@@ -222,6 +222,7 @@ func (r *reader) readInput(ctx context.Context, p, forceKind string) (*Artifact,
 			// inventory: a 90 MB lockfile is garbage once it is decoded.
 			v = singleFileVFS(base, nil, fileInfo{name: base, size: st.Size(), mode: mode}, b)
 			v.files[base].read = func() ([]byte, error) { return readRealFile(p, b) }
+			v.files[base].stream = func() (io.ReadCloser, error) { return streamRealFile(p, b) }
 			a.Kind = KindLockfile
 			if looksExecutable(head) || isNestedArchive(p) {
 				a.Kind = KindFunction

@@ -53,6 +53,10 @@ type vfile struct {
 	name string
 	info fs.FileInfo
 	read func() ([]byte, error)
+	// stream opens a file on disk for a reader that decodes as it reads
+	// (directReader), so a 90 MB lockfile is never held whole; nil for
+	// archive members.
+	stream func() (io.ReadCloser, error)
 }
 
 func (v *vfs) readFile(name string) ([]byte, error) {
@@ -113,7 +117,8 @@ func dirVFS(root string, b *budget, warn func(member, msg string)) (*vfs, error)
 				return err
 			}
 			full := p
-			f := &vfile{name: rel, info: info, read: func() ([]byte, error) { return readRealFile(full, b) }}
+			f := &vfile{name: rel, info: info, read: func() ([]byte, error) { return readRealFile(full, b) },
+				stream: func() (io.ReadCloser, error) { return streamRealFile(full, b) }}
 			v.files[rel] = f
 			v.names = append(v.names, rel)
 			parent := path.Dir(rel)
@@ -130,6 +135,18 @@ func dirVFS(root string, b *budget, warn func(member, msg string)) (*vfs, error)
 		v.dirs[d] = ents
 	}
 	return v, nil
+}
+
+// streamRealFile opens p to be read through the budget.
+func streamRealFile(p string, b *budget) (io.ReadCloser, error) {
+	f, err := os.Open(p)
+	if err != nil {
+		return nil, err
+	}
+	return struct {
+		io.Reader
+		io.Closer
+	}{&limitedReader{r: f, left: b.limits.MaxEntryBytes, budget: b}, f}, nil
 }
 
 func readRealFile(p string, b *budget) ([]byte, error) {
