@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 
@@ -184,9 +185,17 @@ func resolveNode(installed map[string]*Package, dir, name string) *Package {
 // failing those, the lockfile's packages map, both resolved by node_modules
 // nesting; and Component.DependsOn from the root manifest.
 func (r *reader) addEdges(v *vfs, a *Artifact) error {
-	installed := map[string]*Package{} // install dir -> package
-	deps := map[string][]string{}      // install dir -> dependency names
-	byNameVersion := map[string]*Package{}
+	// One node per install dir, in the order found; the maps are sized
+	// up front: at 200,000 packages their growth was a tenth of this pass.
+	type node struct {
+		dir  string
+		p    *Package
+		deps []string
+	}
+	var nodes []node
+	size := len(a.Packages)
+	installed := make(map[string]*Package, size) // install dir -> package
+	byNameVersion := make(map[string]*Package, size)
 	for _, p := range a.Packages {
 		if p.Ecosystem != ecosystem.NPM {
 			continue
@@ -213,8 +222,10 @@ func (r *reader) addEdges(v *vfs, a *Artifact) error {
 			if len(p.Licenses) == 0 {
 				p.Licenses = pj.License
 			}
+			if _, dup := installed[dir]; !dup {
+				nodes = append(nodes, node{dir, p, pj.Dependencies})
+			}
 			installed[dir] = p
-			deps[dir] = pj.Dependencies
 		}
 	}
 	// A lockfile describes the same tree when node_modules is not shipped;
@@ -238,20 +249,34 @@ func (r *reader) addEdges(v *vfs, a *Artifact) error {
 				continue
 			}
 			installed[dir] = p
-			deps[dir] = append(deps[dir], e.deps...)
+			nodes = append(nodes, node{dir, p, e.deps})
 		}
 	}
-	for dir, names := range deps {
-		p := installed[dir]
-		seen := map[string]bool{}
-		for _, d := range p.DependsOn {
-			seen[d] = true
-		}
-		for _, name := range names {
-			if t := resolveNode(installed, dir, name); t != nil && t != p && !seen[t.PURL] {
-				seen[t.PURL] = true
-				p.DependsOn = append(p.DependsOn, t.PURL)
+	for _, n := range nodes {
+		p := n.p
+		// A few edges are checked for repeats by scanning; a package with
+		// many (a hostile one may list 100,000) by a set.
+		var seen map[string]bool
+		if len(p.DependsOn)+len(n.deps) > 32 {
+			seen = make(map[string]bool, len(p.DependsOn)+len(n.deps))
+			for _, d := range p.DependsOn {
+				seen[d] = true
 			}
+		}
+		for _, name := range n.deps {
+			t := resolveNode(installed, n.dir, name)
+			if t == nil || t == p {
+				continue
+			}
+			if seen != nil {
+				if seen[t.PURL] {
+					continue
+				}
+				seen[t.PURL] = true
+			} else if slices.Contains(p.DependsOn, t.PURL) {
+				continue
+			}
+			p.DependsOn = append(p.DependsOn, t.PURL)
 		}
 		sort.Strings(p.DependsOn)
 	}
