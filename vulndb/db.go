@@ -2,10 +2,12 @@
 // osv.dev export bucket (or an offline copy of it) into one bbolt file that a
 // scan can open in milliseconds and query by package without reading the rest.
 //
-// The file is never modified in place. Update and Import build a complete new
-// file beside the old one and rename it over the old one only once it is
-// fsynced, so a reader (or a crash at any point) sees either the old or the new
-// database, never a mix.
+// A reader (or a crash at any point) sees either the old or the new database,
+// never a mix. An update that needs no full read of any all.zip (the usual
+// case: nothing or a few records changed) writes the live file in one bbolt
+// transaction, which becomes visible only when its meta page is fsynced; any
+// other update or import builds a complete new file beside the old one and
+// renames it over the old one once it is fsynced.
 package vulndb
 
 import (
@@ -48,9 +50,9 @@ var (
 // rebuilds it instead of misreading it.
 const SchemaVersion = 1
 
-// openTimeout bounds the wait for bbolt's file lock. Updates never lock the
-// live file (they write a temporary one), so only a foreign writer can hold
-// it; a scan should fail fast rather than hang behind it.
+// openTimeout bounds the wait for bbolt's file lock, which only an update
+// writing the live file in place holds; a scan should fail fast rather than
+// hang behind a stuck writer.
 const openTimeout = 2 * time.Second
 
 // Bucket and key names. Index keys are eco NUL name NUL id so that all IDs of
@@ -285,6 +287,7 @@ func (db *DB) Records(eco, name string) ([]*osv.Record, error) {
 	if err != nil {
 		return nil, err
 	}
+	db.pages.touched(db.bolt, 0) // the seek; record reads counted themselves
 	db.packages[string(prefix)] = out
 	return slices.Clone(out), nil
 }

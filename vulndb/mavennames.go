@@ -42,10 +42,14 @@ func (db *DB) MavenNameLookup() (func(artifactID string) []string, error) {
 func (db *DB) mavenIndex() (map[string][]string, error) {
 	prefix := []byte(ecoKey(ecosystem.Maven) + "\x00")
 	out := map[string][]string{}
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	read := 0
 	err := db.view(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bucketIndex).Cursor()
 		last := ""
 		for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+			read += len(k)
 			rest := k[len(prefix):]
 			i := bytes.IndexByte(rest, 0)
 			if i < 0 {
@@ -65,6 +69,7 @@ func (db *DB) mavenIndex() (map[string][]string, error) {
 	if err != nil {
 		return nil, err
 	}
+	db.pages.touched(db.bolt, read)
 	for a := range out {
 		sort.Strings(out[a])
 	}

@@ -1,0 +1,195 @@
+package vulndb
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+const inPlaceHelperEnv = "FNGUARD_VULNDB_INPLACE_KILL_HELPER"
+
+// TestInPlaceKillHelper is the updating process TestKill9InPlace kills; it
+// does nothing unless that test started it.
+func TestInPlaceKillHelper(t *testing.T) {
+	args := os.Getenv(inPlaceHelperEnv)
+	if args == "" {
+		t.Skip("the process TestKill9InPlace starts and kills")
+	}
+	dbPath, src, _ := strings.Cut(args, "|")
+	testHook = func(step string) error {
+		// Announce each step and linger in it, so the parent can kill the
+		// process while it is there.
+		fmt.Println(step)
+		d := 5 * time.Millisecond
+		if step == "commit" {
+			d = 50 * time.Millisecond // the step that matters most
+		}
+		time.Sleep(d)
+		return nil
+	}
+	defer func() { testHook = nil }()
+	if _, err := Update(context.Background(), dbPath, UpdateOptions{Source: src, Ecosystems: testEcos}); err != nil {
+		t.Fatal(err)
+	}
+	fmt.Println("done")
+}
+
+// inPlaceFixture is a database built from export v1 and a source holding v2,
+// which revises one record in each of three ecosystems, few enough for an
+// incremental update: v1->v2 runs in one transaction on the live file.
+// (TestKill9 covers the copy-and-rename path of full reads.)
+func inPlaceFixture(t *testing.T) (dbPath, src string, v1, v2 map[string]string) {
+	t.Helper()
+	ex := loadTestdata(t)
+	src = t.TempDir()
+	ex.write(t, src, true)
+	dbPath = filepath.Join(t.TempDir(), "osv.db")
+	mustUpdate(t, dbPath, UpdateOptions{Source: src, Ecosystems: testEcos})
+	v1 = snapshot(t, dbPath)
+	when := time.Now().Add(-time.Hour)
+	for _, eco := range []string{"npm", "PyPI", "Go"} {
+		for id, raw := range ex[eco] {
+			ex[eco][id] = modify(t, raw, when, "v2 of "+id)
+			break
+		}
+	}
+	ex.write(t, src, true)
+	ref := filepath.Join(t.TempDir(), "osv.db")
+	mustUpdate(t, ref, UpdateOptions{Source: src, Ecosystems: testEcos})
+	v2 = snapshot(t, ref)
+	if equalSnap(v1, v2) {
+		t.Fatal("fixture: v1 and v2 answer the same")
+	}
+	return dbPath, src, v1, v2
+}
+
+// An update writing the live database in place, killed with SIGKILL at
+// each of its steps and at arbitrary moments in between (mid-write,
+// mid-fsync), leaves the previous database or the complete new one, never
+// a mix, and the next update completes.
+func TestKill9InPlace(t *testing.T) {
+	exe, err := os.Executable()
+	if err != nil {
+		t.Skip("no test executable: ", err)
+	}
+	dbPath, src, v1, v2 := inPlaceFixture(t)
+	v1File, err := os.ReadFile(dbPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	restore := func() {
+		t.Helper()
+		// Same file, v1's bytes: an in-place update keeps the file, so the
+		// next run must too.
+		if err := os.WriteFile(dbPath, v1File, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// run starts the helper and kills it after it printed killAfterLine
+	// lines or after killAfter; it returns the steps seen and whether the
+	// update finished.
+	run := func(killAfterLine int, killAfter time.Duration) (steps []string, finished bool) {
+		t.Helper()
+		cmd := exec.Command(exe, "-test.run=^TestInPlaceKillHelper$")
+		cmd.Env = append(os.Environ(), inPlaceHelperEnv+"="+dbPath+"|"+src)
+		out, err := cmd.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		cmd.Stderr = os.Stderr
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		var timer *time.Timer
+		if killAfter > 0 {
+			timer = time.AfterFunc(killAfter, func() { cmd.Process.Signal(syscall.SIGKILL) })
+		}
+		sc := bufio.NewScanner(out)
+		for line := 1; sc.Scan(); line++ {
+			steps = append(steps, sc.Text())
+			if sc.Text() == "done" {
+				finished = true
+			}
+			if line == killAfterLine {
+				cmd.Process.Signal(syscall.SIGKILL)
+			}
+		}
+		cmd.Wait()
+		if timer != nil {
+			timer.Stop()
+		}
+		return steps, finished
+	}
+
+	// Uninterrupted, the update runs in place: same file, one commit, v2.
+	before, err := os.Stat(dbPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	all, finished := run(0, 0)
+	after, err := os.Stat(dbPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !finished || !os.SameFile(before, after) || !slices.Contains(all, "commit") {
+		t.Fatalf("the update did not run in place (finished %v, same file %v): steps %v", finished, os.SameFile(before, after), all)
+	}
+	if !equalSnap(snapshot(t, dbPath), v2) {
+		t.Fatal("uninterrupted in-place update did not reach v2")
+	}
+
+	steps := 0
+	for line := 1; ; line++ {
+		if testing.Short() && line > 4 {
+			break
+		}
+		restore()
+		seen, finished := run(line, 0)
+		if finished {
+			break
+		}
+		steps++
+		got := snapshot(t, dbPath)
+		last := seen[len(seen)-1]
+		switch {
+		case equalSnap(got, v1):
+		case last == "commit" && equalSnap(got, v2):
+			// The kill landed after the commit it was aimed before.
+		default:
+			t.Fatalf("killed after step %d (%s): database is neither v1 nor, after the commit, v2", line, last)
+		}
+	}
+	for d := time.Millisecond; d < 200*time.Millisecond; d = d * 3 / 2 {
+		if testing.Short() && d > 5*time.Millisecond {
+			break
+		}
+		restore()
+		_, finished := run(0, d)
+		got := snapshot(t, dbPath)
+		if !equalSnap(got, v1) && !equalSnap(got, v2) {
+			t.Fatalf("killed after %v: database is neither v1 nor v2", d)
+		}
+		if finished && !equalSnap(got, v2) {
+			t.Fatalf("finished after %v but the database is not v2", d)
+		}
+	}
+	t.Logf("killed at %d steps of %v", steps, all)
+	// A kill aimed at the commit may land after it on a loaded machine.
+	if want := slices.Index(all, "commit") + 1; !testing.Short() && steps < want-1 {
+		t.Errorf("killed at %d steps, want every step up to the commit (%d)", steps, want)
+	}
+	// The lock died with each process: the next update completes.
+	mustUpdate(t, dbPath, UpdateOptions{Source: src, Ecosystems: testEcos})
+	if !equalSnap(snapshot(t, dbPath), v2) {
+		t.Error("update after the kills did not reach v2")
+	}
+	noTemps(t, dbPath)
+}
