@@ -607,11 +607,19 @@ func (u *updater) finishEco(eco string, m ecoMeta, res *EcosystemResult) error {
 			puts[string(keyNewest)] = formatTime(m.newest)
 		}
 		// Stats counts committed pages only; in-place updates have not
-		// committed yet.
-		n := 0
-		c := b.Bucket(bucketIDs).Cursor()
-		for k, _ := c.First(); k != nil; k, _ = c.Next() {
-			n++
+		// committed yet. An incremental update adjusts the stored count:
+		// walking every ID made a no-change update's memory grow with the
+		// database (48 vs 30 MiB at 6x). A full read, or a count that
+		// cannot be read, is counted afresh.
+		n, cerr := strconv.Atoi(string(b.Get(keyCount)))
+		if m.full || cerr != nil {
+			n = 0
+			c := b.Bucket(bucketIDs).Cursor()
+			for k, _ := c.First(); k != nil; k, _ = c.Next() {
+				n++
+			}
+		} else {
+			n += res.Added - res.Removed
 		}
 		res.Records = n
 		puts[string(keyCount)] = []byte(strconv.Itoa(n))
