@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"slices"
 	"strings"
 	"syscall"
@@ -48,27 +47,7 @@ func TestInPlaceKillHelper(t *testing.T) {
 // (TestKill9 covers the copy-and-rename path of full reads.)
 func inPlaceFixture(t *testing.T) (dbPath, src string, v1, v2 map[string]string) {
 	t.Helper()
-	ex := loadTestdata(t)
-	src = t.TempDir()
-	ex.write(t, src, true)
-	dbPath = filepath.Join(t.TempDir(), "osv.db")
-	mustUpdate(t, dbPath, UpdateOptions{Source: src, Ecosystems: testEcos})
-	v1 = snapshot(t, dbPath)
-	when := time.Now().Add(-time.Hour)
-	for _, eco := range []string{"npm", "PyPI", "Go"} {
-		for id, raw := range ex[eco] {
-			ex[eco][id] = modify(t, raw, when, "v2 of "+id)
-			break
-		}
-	}
-	ex.write(t, src, true)
-	ref := filepath.Join(t.TempDir(), "osv.db")
-	mustUpdate(t, ref, UpdateOptions{Source: src, Ecosystems: testEcos})
-	v2 = snapshot(t, ref)
-	if equalSnap(v1, v2) {
-		t.Fatal("fixture: v1 and v2 answer the same")
-	}
-	return dbPath, src, v1, v2
+	return revisedFixture(t, []string{"npm", "PyPI", "Go"})
 }
 
 // An update writing the live database in place, killed with SIGKILL at

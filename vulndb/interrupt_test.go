@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -19,6 +20,13 @@ import (
 // leave v1's answers.
 func interruptFixture(t *testing.T) (dbPath, src string, v1, v2 map[string]string) {
 	t.Helper()
+	return revisedFixture(t, nil)
+}
+
+// revisedFixture builds a database from export v1 and a source holding v2,
+// which revises one record in each of ecos (nil: every ecosystem).
+func revisedFixture(t *testing.T, ecos []string) (dbPath, src string, v1, v2 map[string]string) {
+	t.Helper()
 	ex := loadTestdata(t)
 	src = t.TempDir()
 	ex.write(t, src, true)
@@ -29,7 +37,10 @@ func interruptFixture(t *testing.T) (dbPath, src string, v1, v2 map[string]strin
 	// Only revisions: deletions are not visible to incremental updates (see
 	// fullEvery) and are covered by TestFullRemovesRecords.
 	when := time.Now().Add(-time.Hour)
-	for _, recs := range ex {
+	for eco, recs := range ex {
+		if ecos != nil && !slices.Contains(ecos, eco) {
+			continue
+		}
 		for id, raw := range recs {
 			recs[id] = modify(t, raw, when, "v2 of "+id)
 			break
