@@ -241,6 +241,34 @@ func hasEscape(data []byte) bool {
 	return bytes.Contains(data, []byte(`\u`)) || bytes.Contains(data, []byte(`\x`)) || bytes.Contains(data, []byte(`\U`))
 }
 
+// markerOverlap is kept between chunks so a marker split across two is
+// still seen: it covers the longest template type.
+const markerOverlap = 64
+
+// scanMarkers reads the first limit bytes of p a chunk at a time and says
+// whether they hold a template resource type, "Resources", and an escape.
+func scanMarkers(p string, limit int64) (typ, resources, escape bool) {
+	f, err := os.Open(p)
+	if err != nil {
+		return false, false, false
+	}
+	defer f.Close()
+	r := io.LimitReader(f, limit)
+	buf := make([]byte, 64<<10)
+	keep := 0
+	for {
+		n, err := io.ReadFull(r, buf[keep:])
+		chunk := buf[:keep+n]
+		typ = typ || hasTemplateType(chunk)
+		resources = resources || bytes.Contains(chunk, []byte("Resources"))
+		escape = escape || hasEscape(chunk)
+		if err != nil || (typ && resources && escape) {
+			return typ, resources, escape
+		}
+		keep = copy(buf, chunk[len(chunk)-markerOverlap:])
+	}
+}
+
 func readHead(p string, n int64) []byte {
 	f, err := os.Open(p)
 	if err != nil {
@@ -273,24 +301,25 @@ func sniffFile(dir, p string) (definition, bool) {
 	if err != nil || !fi.Mode().IsRegular() {
 		return definition{}, false
 	}
+	// Cheap, and streamed: look for the resource types before reading or
+	// parsing anything (a 90 MB package-lock.json is a .json file too). A
+	// file that names them but does not parse is still a template (Load
+	// then reports where it is broken). Escapes ("\u0046unction") can spell
+	// any name, so a file with one is judged on its parsed document.
+	typ, resources, escape := scanMarkers(p, MaxDefinitionBytes)
+	literal := typ && resources
 	if fi.Size() > MaxDefinitionBytes {
 		// Too big to read, but one that looks like a template must not
 		// let the folder pass as mere code: Load then refuses it by size.
-		head := readHead(p, MaxDefinitionBytes)
-		if bytes.Contains(head, []byte("Resources")) && hasTemplateType(head) {
+		if literal {
 			return definition{kind: KindCloudFormation, root: dir, file: p}, true
 		}
 		return definition{}, false
 	}
-	data := readHead(p, MaxDefinitionBytes)
-	// Cheap: look for the resource types before parsing anything. A file
-	// that names them but does not parse is still a template (Load then
-	// reports where it is broken). Escapes ("\u0046unction") can spell any
-	// name, so a file with one is judged on its parsed document.
-	literal := hasTemplateType(data) && bytes.Contains(data, []byte("Resources"))
-	if !literal && !hasEscape(data) {
+	if !literal && !escape {
 		return definition{}, false
 	}
+	data := readHead(p, MaxDefinitionBytes)
 	kind := KindCloudFormation
 	if bytes.Contains(data, []byte("AWS::Serverless-2016-10-31")) {
 		kind = KindSAM
