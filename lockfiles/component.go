@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"encoding/xml"
+	"io"
 	"strings"
 
 	"golang.org/x/mod/modfile"
@@ -19,12 +20,15 @@ var projectManifests = []struct {
 	file string
 	eco  string
 	read func([]byte) (name, version string)
+	// stream, where set, reads the name from the start of a file on disk
+	// without reading it whole (a 90 MB lockfile names its root first).
+	stream func(io.Reader) (name, version string)
 }{
-	{"package-lock.json", ecosystem.NPM, npmLockRoot},
-	{"npm-shrinkwrap.json", ecosystem.NPM, npmLockRoot},
-	{"pom.xml", ecosystem.Maven, pomProject},
-	{"pyproject.toml", ecosystem.PyPI, pyprojectName},
-	{"go.mod", ecosystem.Go, goModule},
+	{"package-lock.json", ecosystem.NPM, npmLockRoot, npmLockRootFrom},
+	{"npm-shrinkwrap.json", ecosystem.NPM, npmLockRoot, npmLockRootFrom},
+	{"pom.xml", ecosystem.Maven, pomProject, nil},
+	{"pyproject.toml", ecosystem.PyPI, pyprojectName, nil},
+	{"go.mod", ecosystem.Go, goModule, nil},
 }
 
 // projectComponent names the application from a root project manifest.
@@ -32,14 +36,25 @@ var projectManifests = []struct {
 // own readers report broken lockfiles.
 func projectComponent(v *vfs) (c *Component, file, eco string) {
 	for _, pm := range projectManifests {
-		if _, ok := v.files[pm.file]; !ok {
+		f, ok := v.files[pm.file]
+		if !ok {
 			continue
 		}
-		data, err := v.readFile(pm.file)
-		if err != nil {
-			continue
+		var name, version string
+		if pm.stream != nil && f.stream != nil {
+			rc, err := f.stream()
+			if err != nil {
+				continue
+			}
+			name, version = pm.stream(rc)
+			rc.Close()
+		} else {
+			data, err := v.readFile(pm.file)
+			if err != nil {
+				continue
+			}
+			name, version = pm.read(data)
 		}
-		name, version := pm.read(data)
 		if name == "" {
 			continue
 		}
@@ -57,7 +72,11 @@ func projectComponent(v *vfs) (c *Component, file, eco string) {
 // npm writes the root entry first, so a 200,000-entry lockfile is not
 // decoded whole just to name its project.
 func npmLockRoot(data []byte) (string, string) {
-	dec := json.NewDecoder(bytes.NewReader(data))
+	return npmLockRootFrom(bytes.NewReader(data))
+}
+
+func npmLockRootFrom(r io.Reader) (string, string) {
+	dec := json.NewDecoder(r)
 	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
 		return "", ""
 	}

@@ -165,7 +165,7 @@ type npmNode struct {
 
 // read folds the lockfile and leaves its node_modules entries with the
 // vfs for the dependency graph; nil when npm would ignore the file.
-func (npmLock) read(in *filesystem.ScanInput) (*npmFold, error) {
+func (npmLock) read(in *filesystem.ScanInput, sources bool) (*npmFold, error) {
 	// npm ignores package-lock.json where npm-shrinkwrap.json sits beside it.
 	if path.Base(in.Path) == "package-lock.json" && in.FS != nil {
 		if f, err := in.FS.Open(path.Join(path.Dir(in.Path), "npm-shrinkwrap.json")); err == nil {
@@ -174,7 +174,7 @@ func (npmLock) read(in *filesystem.ScanInput) (*npmFold, error) {
 		}
 	}
 	// Decoded from the reader: a copy of a 90 MB lockfile is not needed.
-	f, err := foldNPMLock(in.Reader)
+	f, err := foldNPMLock(in.Reader, sources)
 	if err != nil {
 		return nil, err
 	}
@@ -185,7 +185,7 @@ func (npmLock) read(in *filesystem.ScanInput) (*npmFold, error) {
 }
 
 func (l npmLock) readDirect(in *filesystem.ScanInput) ([]*Package, error) {
-	f, err := l.read(in)
+	f, err := l.read(in, false)
 	if f == nil || err != nil {
 		return nil, err
 	}
@@ -206,7 +206,7 @@ func (l npmLock) readDirect(in *filesystem.ScanInput) ([]*Package, error) {
 }
 
 func (l npmLock) Extract(_ context.Context, in *filesystem.ScanInput) (inventory.Inventory, error) {
-	f, err := l.read(in)
+	f, err := l.read(in, true)
 	if f == nil || err != nil {
 		return inventory.Inventory{}, err
 	}
@@ -244,14 +244,14 @@ func (l npmLock) Extract(_ context.Context, in *filesystem.ScanInput) (inventory
 // rather than a map of all of them, and the v1 "dependencies" copy that v2
 // files carry is skipped without being built.
 func parseNPMLock(data []byte) ([]*npmLockEntry, error) {
-	f, err := foldNPMLock(bytes.NewReader(data))
+	f, err := foldNPMLock(bytes.NewReader(data), true)
 	if err != nil {
 		return nil, err
 	}
 	return f.order, nil
 }
 
-func foldNPMLock(r io.Reader) (*npmFold, error) {
+func foldNPMLock(r io.Reader, sources bool) (*npmFold, error) {
 	dec := json.NewDecoder(r)
 	tok, err := dec.Token()
 	if err != nil {
@@ -263,7 +263,7 @@ func foldNPMLock(r io.Reader) (*npmFold, error) {
 	if d, ok := tok.(json.Delim); !ok || d != '{' {
 		return nil, fmt.Errorf("could not extract: lockfile is a JSON %s, not an object", jsonKind(tok))
 	}
-	f := &npmFold{byKey: map[string]*npmLockEntry{}}
+	f := &npmFold{byKey: map[string]*npmLockEntry{}, sources: sources}
 	var v1 map[string]npmLockDep
 	sawPackages := false
 	for dec.More() {
@@ -351,6 +351,17 @@ type npmFold struct {
 	byKey map[string]*npmLockEntry
 	order []*npmLockEntry
 	tree  []npmNode // v2/v3 entries below node_modules, for the graph
+	// sources is set when each entry's source is wanted (scalibr's
+	// metadata); the inventory does not use it, and classifying 200,000
+	// resolved URLs is not free.
+	sources bool
+}
+
+func (f *npmFold) source(resolved, commit string) metadata.NPMPackageSource {
+	if !f.sources {
+		return metadata.Unknown
+	}
+	return npmSource(resolved, commit)
 }
 
 // add folds a package seen at another path into the first: the dependency
@@ -409,7 +420,7 @@ func (f *npmFold) addPackage(p string, d *npmLockPackage) {
 	f.add(key, &npmLockEntry{
 		name: name, version: version, commit: commit,
 		groups:    d.depGroups(),
-		source:    npmSource(d.Resolved, commit),
+		source:    f.source(d.Resolved, commit),
 		integrity: d.Integrity,
 		licenses:  d.License,
 	})
@@ -454,7 +465,7 @@ func (f *npmFold) addDeps(deps map[string]npmLockDep, depth int) {
 		f.add(name+"@"+version, &npmLockEntry{
 			name: name, version: final, commit: commit,
 			groups:    d.depGroups(),
-			source:    npmSource(d.Resolved, commit),
+			source:    f.source(d.Resolved, commit),
 			integrity: d.Integrity,
 		})
 	}
