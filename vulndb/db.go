@@ -263,16 +263,19 @@ func names(r *osv.Record, p []byte) bool {
 func (db *DB) Records(eco, name string) ([]*osv.Record, error) {
 	prefix := indexPrefix(eco, name)
 	db.mu.Lock()
-	defer db.mu.Unlock()
-	if out, ok := db.packages[string(prefix)]; ok {
+	out, ok := db.packages[string(prefix)]
+	db.mu.Unlock()
+	if ok {
 		return slices.Clone(out), nil
 	}
-	var out []*osv.Record
+	// Records are inflated and parsed outside db.mu, so matching on several
+	// goroutines does not queue behind one decoder; bbolt's read
+	// transactions run side by side.
 	err := db.view(func(tx *bolt.Tx) error {
 		recs := tx.Bucket(bucketRecords)
 		c := tx.Bucket(bucketIndex).Cursor()
 		for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
-			r, err := db.record(recs, string(k[len(prefix):]))
+			r, err := db.sharedRecord(recs, string(k[len(prefix):]))
 			if err != nil {
 				return err
 			}
@@ -287,9 +290,39 @@ func (db *DB) Records(eco, name string) ([]*osv.Record, error) {
 	if err != nil {
 		return nil, err
 	}
+	db.mu.Lock()
+	defer db.mu.Unlock()
 	db.pages.touched(db.bolt, 0) // the seek; record reads counted themselves
+	if prev, ok := db.packages[string(prefix)]; ok {
+		out = prev // another goroutine answered first: one answer for all
+	}
 	db.packages[string(prefix)] = out
 	return slices.Clone(out), nil
+}
+
+// sharedRecord is record for callers not holding db.mu: the cache is
+// consulted and filled under it, the record decoded without it. Two
+// goroutines may decode the same record; the first stored is kept.
+func (db *DB) sharedRecord(recs *bolt.Bucket, id string) (*osv.Record, error) {
+	db.mu.Lock()
+	r, ok := db.decoded[id]
+	db.mu.Unlock()
+	if ok {
+		return r, nil
+	}
+	v := recs.Get([]byte(id))
+	r, err := db.decodeRecord(id, v)
+	if err != nil {
+		return nil, err
+	}
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	if prev, ok := db.decoded[id]; ok {
+		return prev, nil
+	}
+	db.decoded[id] = r
+	db.pages.touched(db.bolt, len(v))
+	return r, nil
 }
 
 // Record returns the record with the given ID, or nil if it is not stored.

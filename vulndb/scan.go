@@ -4,8 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"sort"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/fnguard/fnguard/internal/ecosystem"
@@ -77,20 +80,16 @@ func Scan(ctx context.Context, db *DB, inv *lockfiles.Inventory) (*Result, error
 		res.Database.Ecosystems[e.Name] = e
 	}
 	var missing []string
+	var pkgs []*lockfiles.Package
 	for _, a := range inv.Artifacts {
 		for _, p := range a.Packages {
-			if err := ctx.Err(); err != nil {
-				return nil, err
-			}
 			if _, ok := st.Ecosystem(p.Ecosystem); !ok {
 				if !containsStr(missing, p.Ecosystem) {
 					missing = append(missing, p.Ecosystem)
 				}
 				continue
 			}
-			if err := res.matchPackage(db, p); err != nil {
-				return nil, err
-			}
+			pkgs = append(pkgs, p)
 		}
 	}
 	if len(missing) > 0 {
@@ -98,14 +97,83 @@ func Scan(ctx context.Context, db *DB, inv *lockfiles.Inventory) (*Result, error
 		return nil, fmt.Errorf("%w: %s has no advisories for %s (run: fnguard db update --ecosystems %s)",
 			ErrEcosystemMissing, st.Path, strings.Join(missing, ", "), strings.Join(missing, ","))
 	}
+	workers := runtime.GOMAXPROCS(0)
+	if len(pkgs) < minParallel {
+		workers = 1
+	}
+	matched, err := matchAll(ctx, db, pkgs, workers)
+	if err != nil {
+		return nil, err
+	}
+	for _, m := range matched {
+		res.Findings = append(res.Findings, m.findings...)
+		res.Unchecked = append(res.Unchecked, m.unchecked...)
+		if m.fix != nil {
+			res.Fixes = append(res.Fixes, *m.fix)
+		}
+	}
 	sortFindings(res.Findings)
 	return res, nil
 }
 
-func (res *Result) matchPackage(db *DB, p *lockfiles.Package) error {
+// matched is what one package's matching adds to a Result.
+type matched struct {
+	findings  []*Finding
+	unchecked []Unchecked
+	fix       *Fix
+}
+
+// minParallel is the number of packages from which matching is spread over
+// the cores: each package's versions are parsed and its records' ranges
+// evaluated on their own, and at 200,000 packages that was a third of a
+// scan. Smaller scans are not worth the goroutines.
+const minParallel = 512
+
+// matchAll matches every package on that many goroutines; the answers
+// keep the packages' order, so the result does not depend on scheduling.
+func matchAll(ctx context.Context, db *DB, pkgs []*lockfiles.Package, workers int) ([]matched, error) {
+	out := make([]matched, len(pkgs))
+	workers = max(1, workers)
+	var next atomic.Int64
+	errs := make([]error, workers)
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= len(pkgs) {
+					return
+				}
+				if err := ctx.Err(); err != nil {
+					errs[w] = err
+					return
+				}
+				m, err := matchPackage(db, pkgs[i])
+				if err != nil {
+					errs[w] = err
+					next.Store(int64(len(pkgs))) // stop the others
+					return
+				}
+				out[i] = m
+			}
+		}(w)
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+func matchPackage(db *DB, p *lockfiles.Package) (matched, error) {
+	var res matched
 	records, err := db.Records(p.Ecosystem, p.Name)
 	if err != nil {
-		return err
+		return res, err
 	}
 	version := p.Version
 	if p.Ecosystem == ecosystem.Go && p.Name != "stdlib" {
@@ -113,29 +181,29 @@ func (res *Result) matchPackage(db *DB, p *lockfiles.Package) error {
 	}
 	var found []osv.Finding
 	if p.VersionError != "" {
-		res.Unchecked = append(res.Unchecked, Unchecked{Package: p, Reason: p.VersionError})
+		res.unchecked = append(res.unchecked, Unchecked{Package: p, Reason: p.VersionError})
 		found = allVersionFindings(records, p)
 	} else {
 		found, err = osv.MatchPackage(records, p.Ecosystem, p.Name, version)
 		if errors.Is(err, osv.ErrUnparseableVersion) {
-			res.Unchecked = append(res.Unchecked, Unchecked{Package: p, Reason: err.Error()})
+			res.unchecked = append(res.unchecked, Unchecked{Package: p, Reason: err.Error()})
 			found = allVersionFindings(records, p)
 		} else if err != nil {
-			return fmt.Errorf("matching %s %s@%s: %w", p.Ecosystem, p.Name, p.Version, err)
+			return res, fmt.Errorf("matching %s %s@%s: %w", p.Ecosystem, p.Name, p.Version, err)
 		}
 	}
 	if len(found) == 0 {
-		return nil
+		return res, nil
 	}
 	ids := make([]string, 0, len(found))
 	var matched []*osv.Record
 	for _, f := range found {
 		if f.Severity == osv.SeverityUnscored && !f.Malicious {
 			if err := borrowSeverity(db, &f); err != nil {
-				return err
+				return res, err
 			}
 		}
-		res.Findings = append(res.Findings, &Finding{Finding: f, Package: p})
+		res.findings = append(res.findings, &Finding{Finding: f, Package: p})
 		ids = append(ids, f.ID)
 		matched = append(matched, f.Records...)
 	}
@@ -148,8 +216,8 @@ func (res *Result) matchPackage(db *DB, p *lockfiles.Package) error {
 			fix.Version = v
 		}
 	}
-	res.Fixes = append(res.Fixes, fix)
-	return nil
+	res.fix = &fix
+	return res, nil
 }
 
 // borrowSeverity scores an unscored finding from an alias record the

@@ -4,8 +4,10 @@ import (
 	"archive/zip"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -177,5 +179,57 @@ func TestReachabilityDegrades(t *testing.T) {
 	f := res.Findings[0]
 	if f.Reachable != nil || !strings.HasPrefix(f.ReachReason, "symbol analysis failed: ") || strings.Contains(f.ReachReason, "\n") {
 		t.Errorf("reachable %v, reason %q; want nil with a one-line failure reason", f.Reachable, f.ReachReason)
+	}
+}
+
+// Matching spread over goroutines answers exactly what one goroutine does,
+// in the same order: findings, unchecked packages and fixes.
+func TestMatchAllParallelEqualsSequential(t *testing.T) {
+	db := ecoDB(t, "Go", "GHSA-ppp9-7jff-5vj2", "GO-2021-0113", "GO-2023-2185", "GO-2024-2687", "GO-2025-3447")
+	var pkgs []*lockfiles.Package
+	for i := 0; i < 3*minParallel; i++ {
+		name := []string{"stdlib", "golang.org/x/text", "golang.org/x/net", "example.com/none"}[i%4]
+		version := fmt.Sprintf("v0.%d.%d", i%40, i%7)
+		if name == "stdlib" {
+			version = fmt.Sprintf("1.%d.%d", 15+i%10, i%9)
+		}
+		p := &lockfiles.Package{Ecosystem: "Go", Name: name, Version: version, Artifact: "a.zip"}
+		if i%97 == 0 {
+			p.Version, p.VersionError = "not-a-version", "not a version"
+		}
+		pkgs = append(pkgs, p)
+	}
+	seq, err := matchAll(t.Context(), db, pkgs, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	par, err := matchAll(t.Context(), db, pkgs, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	describe := func(ms []matched) (out []string, findings int) {
+		for _, m := range ms {
+			for _, f := range m.findings {
+				out = append(out, fmt.Sprintf("F %s %s@%s %s %v", f.ID, f.Package.Name, f.Package.Version, f.Severity, f.Aliases))
+				findings++
+			}
+			for _, u := range m.unchecked {
+				out = append(out, "U "+u.Package.Name+"@"+u.Package.Version+" "+u.Reason)
+			}
+			if m.fix != nil {
+				out = append(out, fmt.Sprintf("X %s@%s -> %s %v", m.fix.Package.Name, m.fix.Package.Version, m.fix.Version, m.fix.Clears))
+			}
+		}
+		return out, findings
+	}
+	s, n := describe(seq)
+	p, _ := describe(par)
+	if n < minParallel || !slices.Equal(s, p) {
+		t.Fatalf("%d findings sequentially; parallel answers differ: %v", n, !slices.Equal(s, p))
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	if _, err := matchAll(ctx, db, pkgs, 4); !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled: %v", err)
 	}
 }
