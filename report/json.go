@@ -6,8 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/fnguard/fnguard/gate"
@@ -235,26 +237,20 @@ func writeJSON(w io.Writer, m *model, opts Options) error {
 	bw := bufio.NewWriterSize(w, 64<<10)
 	r := buildJSONHead(m, opts)
 	ind := newIndenter()
+	warnings := inventoryWarnings(m)
 	fields := []jsonField{
-		{"schema_version", r.SchemaVersion, nil},
-		{"tool", r.Tool, nil},
-		{"generated_at", r.GeneratedAt, nil},
-		{"summary", r.Summary, nil},
-		{"application", r.Application, nil},
-		{"artifacts", nil, func(yield func(any) error) error {
-			for _, a := range m.arts {
-				if err := yield(a); err != nil {
-					return err
-				}
-			}
-			return nil
-		}},
-		{"findings", nil, convertEach(m.items, m.jsonFinding)},
-		{"unchecked", nil, convertEach(m.unc, m.jsonUnchecked)},
-		{"remediation", nil, convertEach(m.fixes, jsonFixOf)},
-		{"warnings", nil, convertEach(inventoryWarnings(m), jsonWarningOf)},
-		{"database", r.Database, nil},
-		{"verdict", r.Verdict, nil},
+		{name: "schema_version", v: r.SchemaVersion},
+		{name: "tool", v: r.Tool},
+		{name: "generated_at", v: r.GeneratedAt},
+		{name: "summary", v: r.Summary},
+		{name: "application", v: r.Application},
+		{name: "artifacts", write: func(w io.Writer) error { return m.writeArtifacts(w, ind) }},
+		{name: "findings", list: true, n: len(m.items), each: encodeEach(m.items, m.jsonFinding)},
+		{name: "unchecked", list: true, n: len(m.unc), each: encodeEach(m.unc, m.jsonUnchecked)},
+		{name: "remediation", list: true, n: len(m.fixes), each: encodeEach(m.fixes, jsonFixOf)},
+		{name: "warnings", list: true, n: len(warnings), each: encodeEach(warnings, jsonWarningOf)},
+		{name: "database", v: r.Database},
+		{name: "verdict", v: r.Verdict},
 	}
 	if r.Application == nil {
 		fields = slices.DeleteFunc(fields, func(f jsonField) bool { return f.name == "application" })
@@ -262,32 +258,17 @@ func writeJSON(w io.Writer, m *model, opts Options) error {
 	bw.WriteString("{\n")
 	for i, f := range fields {
 		fmt.Fprintf(bw, "  %q: ", f.name)
-		if f.list == nil {
-			if err := ind.write(bw, f.v, "  "); err != nil {
-				return err
-			}
-		} else {
-			n := 0
-			err := f.list(func(e any) error {
-				if n == 0 {
-					bw.WriteString("[\n    ")
-				} else {
-					bw.WriteString(",\n    ")
-				}
-				n++
-				if a, ok := e.(*lockfiles.Artifact); ok {
-					return m.writeArtifact(bw, ind, a)
-				}
-				return ind.write(bw, e, "    ")
-			})
-			if err != nil {
-				return err
-			}
-			if n == 0 {
-				bw.WriteString("[]")
-			} else {
-				bw.WriteString("\n  ]")
-			}
+		var err error
+		switch {
+		case f.write != nil:
+			err = f.write(bw)
+		case f.list:
+			err = writeList(bw, f.n, "    ", f.each)
+		default:
+			err = ind.write(bw, f.v, "  ")
+		}
+		if err != nil {
+			return err
 		}
 		if i < len(fields)-1 {
 			bw.WriteString(",")
@@ -296,6 +277,95 @@ func writeJSON(w io.Writer, m *model, opts Options) error {
 	}
 	bw.WriteString("}\n")
 	return bw.Flush()
+}
+
+// writeList writes a JSON array of n elements, one level below prefix's
+// parent: "[", each element on its own line at prefix, "]". each encodes
+// element i. A long list is encoded a batch at a time on every core, each
+// goroutine with its own indenter, and written in order: encoding 100,000
+// findings was a fifth of a large scan.
+func writeList(w io.Writer, n int, prefix string, each func(*indenter, *bytes.Buffer, int) error) error {
+	if n == 0 {
+		_, err := io.WriteString(w, "[]")
+		return err
+	}
+	const batch = 256
+	workers := runtime.GOMAXPROCS(0)
+	if n < 4*batch {
+		workers = 1
+	}
+	bufs := make([]bytes.Buffer, workers)
+	inds := make([]*indenter, workers)
+	for i := range inds {
+		inds[i] = newIndenter()
+	}
+	errs := make([]error, workers)
+	encode := func(k, from, to int) {
+		b := &bufs[k]
+		b.Reset()
+		for i := from; i < to; i++ {
+			if i == 0 {
+				b.WriteString("[\n" + prefix)
+			} else {
+				b.WriteString(",\n" + prefix)
+			}
+			if err := each(inds[k], b, i); err != nil {
+				errs[k] = err
+				return
+			}
+		}
+	}
+	for start := 0; start < n; start += batch * workers {
+		var wg sync.WaitGroup
+		for k := 0; k < workers; k++ {
+			from := min(n, start+k*batch)
+			to := min(n, from+batch)
+			if workers == 1 {
+				encode(k, from, to)
+				continue
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				encode(k, from, to)
+			}()
+		}
+		wg.Wait()
+		for k := range bufs {
+			if errs[k] != nil {
+				return errs[k]
+			}
+			if _, err := w.Write(bufs[k].Bytes()); err != nil {
+				return err
+			}
+			bufs[k].Reset()
+		}
+	}
+	_, err := io.WriteString(w, "\n"+prefix[:len(prefix)-2]+"]")
+	return err
+}
+
+// writeArtifacts writes "artifacts" straight to w, an artifact at a time:
+// each is as long as its packages, which are streamed.
+func (m *model) writeArtifacts(w io.Writer, ind *indenter) error {
+	if len(m.arts) == 0 {
+		_, err := io.WriteString(w, "[]")
+		return err
+	}
+	for i, a := range m.arts {
+		sep := ",\n    "
+		if i == 0 {
+			sep = "[\n    "
+		}
+		if _, err := io.WriteString(w, sep); err != nil {
+			return err
+		}
+		if err := m.writeArtifact(w, ind, a); err != nil {
+			return err
+		}
+	}
+	_, err := io.WriteString(w, "\n  ]")
+	return err
 }
 
 // writeArtifact writes one element of "artifacts" with its packages
@@ -313,49 +383,38 @@ func (m *model) writeArtifact(w io.Writer, ind *indenter, a *lockfiles.Artifact)
 	if !bytes.HasSuffix(b, []byte(tail)) {
 		return errors.New("report: artifact JSON does not end with its packages")
 	}
-	pkgs := sortedPackages(a.Packages)
-	if len(pkgs) == 0 {
-		_, err := w.Write(b)
-		return err
-	}
 	if _, err := w.Write(b[:len(b)-len(tail)]); err != nil {
 		return err
 	}
-	for i, p := range pkgs {
-		sep := ",\n        "
-		if i == 0 {
-			sep = "[\n        "
-		}
-		if _, err := io.WriteString(w, sep); err != nil {
-			return err
-		}
-		jp := m.jsonPackage(p)
-		if err := ind.write(w, &jp, "        "); err != nil {
-			return err
-		}
+	pkgs := sortedPackages(a.Packages)
+	err := writeList(w, len(pkgs), "        ", func(in *indenter, w *bytes.Buffer, i int) error {
+		jp := m.jsonPackage(pkgs[i])
+		return in.write(w, &jp, "        ")
+	})
+	if err != nil {
+		return err
 	}
-	_, err := io.WriteString(w, "\n      ]\n    }")
+	_, err = io.WriteString(w, "\n    }")
 	return err
 }
 
-// jsonField is one top-level member of the report.
+// jsonField is one top-level member of the report: a value written whole,
+// a list of n elements written one at a time, or one that writes itself.
 type jsonField struct {
-	name string
-	v    any
-	list func(func(any) error) error // nil: v is written whole
+	name  string
+	v     any
+	list  bool
+	n     int
+	each  func(*indenter, *bytes.Buffer, int) error
+	write func(io.Writer) error // a member that writes itself
 }
 
-// convertEach walks a slice, building each element's JSON form only when
-// it is written.
-func convertEach[T, J any](s []T, conv func(T) J) func(func(any) error) error {
-	return func(yield func(any) error) error {
-		for _, e := range s {
-			j := conv(e)
-			if err := yield(&j); err != nil {
-				return err
-			}
-		}
-		return nil
+// encodeEach encodes element i of s in its JSON form, built only when it
+// is written.
+func encodeEach[T, J any](s []T, conv func(T) J) func(*indenter, *bytes.Buffer, int) error {
+	return func(in *indenter, w *bytes.Buffer, i int) error {
+		j := conv(s[i])
+		return in.write(w, &j, "    ")
 	}
 }
 
