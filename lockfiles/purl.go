@@ -49,6 +49,9 @@ func PURL(eco, name, version string) string {
 			ns, n = strings.ToLower(ns), strings.ToLower(n)
 		}
 	}
+	if strings.TrimSpace(n) == "" {
+		return "" // "g:" or "a/": no name, and a purl needs one
+	}
 	return packageurl.NewPackageURL(typ, ns, n, version, nil, "").ToString()
 }
 
