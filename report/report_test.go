@@ -630,27 +630,39 @@ func TestJSONStreamedEqualsEncoder(t *testing.T) {
 	for _, name := range []string{"empty", "full"} {
 		t.Run(name, func(t *testing.T) {
 			res, v := streamFixture(t, name == "full")
-			m, err := newModel(res, v)
-			if err != nil {
-				t.Fatal(err)
-			}
-			opts := Options{ToolVersion: "0.9.0-test", Now: time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)}
-			var want bytes.Buffer
-			enc := json.NewEncoder(&want)
-			enc.SetIndent("", "  ")
-			enc.SetEscapeHTML(false)
-			if err := enc.Encode(buildJSON(m, opts)); err != nil {
-				t.Fatal(err)
-			}
-			var got bytes.Buffer
-			if err := Write(&got, FormatJSON, res, v, opts); err != nil {
-				t.Fatal(err)
-			}
-			if got.String() != want.String() {
-				t.Fatalf("streamed JSON differs:\n%s\n--- want ---\n%s", got.String(), want.String())
-			}
+			checkStreamedJSON(t, res, v)
 		})
 	}
+}
+
+// checkStreamedJSON fails t unless Write's JSON is byte for byte what
+// encoding/json writes for buildJSON's whole document; it returns it.
+func checkStreamedJSON(t *testing.T, res *vulndb.Result, v *gate.Verdict) []byte {
+	t.Helper()
+	m, err := newModel(res, v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := Options{ToolVersion: "0.9.0-test", Now: time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)}
+	var want bytes.Buffer
+	enc := json.NewEncoder(&want)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(buildJSON(m, opts)); err != nil {
+		t.Fatal(err)
+	}
+	var got bytes.Buffer
+	if err := Write(&got, FormatJSON, res, v, opts); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got.Bytes(), want.Bytes()) {
+		i := 0
+		for i < min(got.Len(), want.Len()) && got.Bytes()[i] == want.Bytes()[i] {
+			i++
+		}
+		t.Fatalf("streamed JSON differs at byte %d:\n%.300s\n--- want ---\n%.300s", i, got.Bytes()[max(0, i-150):], want.Bytes()[max(0, i-150):])
+	}
+	return got.Bytes()
 }
 
 func streamFixture(t *testing.T, full bool) (*vulndb.Result, *gate.Verdict) {

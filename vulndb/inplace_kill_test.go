@@ -1,14 +1,11 @@
 package vulndb
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"slices"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -77,35 +74,7 @@ func TestKill9InPlace(t *testing.T) {
 	// update finished.
 	run := func(killAfterLine int, killAfter time.Duration) (steps []string, finished bool) {
 		t.Helper()
-		cmd := exec.Command(exe, "-test.run=^TestInPlaceKillHelper$")
-		cmd.Env = append(os.Environ(), inPlaceHelperEnv+"="+dbPath+"|"+src)
-		out, err := cmd.StdoutPipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		cmd.Stderr = os.Stderr
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		var timer *time.Timer
-		if killAfter > 0 {
-			timer = time.AfterFunc(killAfter, func() { cmd.Process.Signal(syscall.SIGKILL) })
-		}
-		sc := bufio.NewScanner(out)
-		for line := 1; sc.Scan(); line++ {
-			steps = append(steps, sc.Text())
-			if sc.Text() == "done" {
-				finished = true
-			}
-			if line == killAfterLine {
-				cmd.Process.Signal(syscall.SIGKILL)
-			}
-		}
-		cmd.Wait()
-		if timer != nil {
-			timer.Stop()
-		}
-		return steps, finished
+		return runKillable(t, exe, "^TestInPlaceKillHelper$", inPlaceHelperEnv+"="+dbPath+"|"+src, killAfterLine, killAfter)
 	}
 
 	// Uninterrupted, the update runs in place: same file, one commit, v2.

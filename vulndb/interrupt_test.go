@@ -183,6 +183,43 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
+// runKillable runs the test binary's tests matching testRun with env set,
+// reading the steps it prints one per line, and kills it with SIGKILL after
+// killAfterLine lines or after killAfter (0: never). It returns the steps
+// seen and whether the child printed "done".
+func runKillable(t *testing.T, exe, testRun, env string, killAfterLine int, killAfter time.Duration) (steps []string, finished bool) {
+	t.Helper()
+	cmd := exec.Command(exe, "-test.run="+testRun)
+	cmd.Env = append(os.Environ(), env)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var timer *time.Timer
+	if killAfter > 0 {
+		timer = time.AfterFunc(killAfter, func() { cmd.Process.Signal(syscall.SIGKILL) })
+	}
+	sc := bufio.NewScanner(out)
+	for line := 1; sc.Scan(); line++ {
+		steps = append(steps, sc.Text())
+		if sc.Text() == "done" {
+			finished = true
+		}
+		if line == killAfterLine {
+			cmd.Process.Signal(syscall.SIGKILL)
+		}
+	}
+	cmd.Wait()
+	if timer != nil {
+		timer.Stop()
+	}
+	return steps, finished
+}
+
 // An updating process killed with SIGKILL at each of its steps, and at
 // arbitrary moments in between, leaves the previous database usable.
 func TestKill9(t *testing.T) {
@@ -196,33 +233,7 @@ func TestKill9(t *testing.T) {
 		t.Fatal(err)
 	}
 	run := func(killAfterLine int, killAfter time.Duration) (finished bool) {
-		cmd := exec.Command(exe, "-test.run=^$")
-		cmd.Env = append(os.Environ(), killHelperEnv+"="+dbPath+"|"+src)
-		out, err := cmd.StdoutPipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		cmd.Stderr = os.Stderr
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		var timer *time.Timer
-		if killAfter > 0 {
-			timer = time.AfterFunc(killAfter, func() { cmd.Process.Signal(syscall.SIGKILL) })
-		}
-		sc := bufio.NewScanner(out)
-		for line := 1; sc.Scan(); line++ {
-			if sc.Text() == "done" {
-				finished = true
-			}
-			if line == killAfterLine {
-				cmd.Process.Signal(syscall.SIGKILL)
-			}
-		}
-		cmd.Wait()
-		if timer != nil {
-			timer.Stop()
-		}
+		_, finished = runKillable(t, exe, "^$", killHelperEnv+"="+dbPath+"|"+src, killAfterLine, killAfter)
 		return finished
 	}
 	steps := 0
