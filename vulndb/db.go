@@ -50,10 +50,16 @@ var (
 // rebuilds it instead of misreading it.
 const SchemaVersion = 1
 
-// openTimeout bounds the wait for bbolt's file lock, which only an update
-// writing the live file in place holds; a scan should fail fast rather than
-// hang behind a stuck writer.
+// openTimeout bounds the wait for bbolt's file lock on the temporary files
+// an update writes.
 const openTimeout = 2 * time.Second
+
+// liveOpenTimeout bounds Open's wait for the live file's lock, which only an
+// update writing it in place holds: for its whole run, network fetches
+// included, usually a few seconds. A scan started meanwhile waits for it
+// rather than fail; a writer stuck past this makes it fail (ErrLocked, exit
+// 3), never pass.
+const liveOpenTimeout = 30 * time.Second
 
 // Bucket and key names. Index keys are eco NUL name NUL id so that all IDs of
 // one package are adjacent and a prefix seek finds them without a scan.
@@ -121,7 +127,7 @@ func Open(path string) (*DB, error) {
 	removeLeftovers(path)
 	db := &DB{path: path, decoded: map[string]*osv.Record{}, packages: map[string][]*osv.Record{}}
 	err = guard(path, func() error {
-		b, err := bolt.Open(path, 0, &bolt.Options{ReadOnly: true, Timeout: openTimeout})
+		b, err := bolt.Open(path, 0, &bolt.Options{ReadOnly: true, Timeout: liveOpenTimeout})
 		if errors.Is(err, bolterrors.ErrTimeout) {
 			return fmt.Errorf("%s: %w", path, ErrLocked)
 		}

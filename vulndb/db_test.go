@@ -8,7 +8,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -300,5 +302,39 @@ func TestRecordsDecodedOnce(t *testing.T) {
 	}
 	if r, err := db.Record("NOPE-0000"); r != nil || err != nil {
 		t.Errorf("Record(missing) = %v, %v", r, err)
+	}
+}
+
+// A scan opening the database while an in-place update holds it waits for
+// the update instead of failing: the update holds the lock through its
+// network fetches.
+func TestOpenWaitsForInPlaceWriter(t *testing.T) {
+	db := ecoDB(t, "Go", "GO-2021-0113")
+	path := db.Path()
+	db.Close()
+	w, err := bolt.Open(path, 0o644, &bolt.Options{Timeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var released atomic.Bool
+	done := make(chan error, 1)
+	go func() {
+		d, err := Open(path)
+		if err == nil {
+			if !released.Load() {
+				err = errors.New("Open returned while the writer held the file")
+			}
+			d.Close()
+		}
+		done <- err
+	}()
+	// Longer than the 2 s scans used to wait before failing as locked.
+	time.Sleep(2500 * time.Millisecond)
+	released.Store(true)
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
 	}
 }
