@@ -55,10 +55,9 @@ const SchemaVersion = 1
 const openTimeout = 2 * time.Second
 
 // liveOpenTimeout bounds Open's wait for the live file's lock, which only an
-// update writing it in place holds: for its whole run, network fetches
-// included, usually a few seconds. A scan started meanwhile waits for it
-// rather than fail; a writer stuck past this makes it fail (ErrLocked, exit
-// 3), never pass.
+// update writing it in place holds, while it writes what it has already
+// fetched. A scan started meanwhile waits for it rather than fail; a writer
+// stuck past this makes it fail (ErrLocked, exit 3), never pass.
 const liveOpenTimeout = 30 * time.Second
 
 // Bucket and key names. Index keys are eco NUL name NUL id so that all IDs of

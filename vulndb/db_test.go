@@ -305,9 +305,8 @@ func TestRecordsDecodedOnce(t *testing.T) {
 	}
 }
 
-// A scan opening the database while an in-place update holds it waits for
-// the update instead of failing: the update holds the lock through its
-// network fetches.
+// A scan opening the database while an in-place update holds it for
+// writing waits for the update instead of failing.
 func TestOpenWaitsForInPlaceWriter(t *testing.T) {
 	db := ecoDB(t, "Go", "GO-2021-0113")
 	path := db.Path()

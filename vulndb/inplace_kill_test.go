@@ -2,6 +2,7 @@ package vulndb
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"slices"
@@ -140,4 +141,57 @@ func TestKill9InPlace(t *testing.T) {
 		t.Error("update after the kills did not reach v2")
 	}
 	noTemps(t, dbPath)
+}
+
+// While an in-place update fetches what changed, a scan can open the
+// database and read it: the update takes the file's exclusive lock only to
+// write. It then commits v2 in place.
+func TestInPlaceUpdateLetsScansReadWhileFetching(t *testing.T) {
+	dbPath, src, v1, v2 := inPlaceFixture(t)
+	checked := false
+	testHook = func(step string) error {
+		if !strings.HasPrefix(step, "listed ") || checked {
+			return nil
+		}
+		checked = true
+		done := make(chan error, 1)
+		go func() {
+			db, err := Open(dbPath)
+			if err == nil {
+				_, err = db.Records("npm", "lodash")
+				db.Close()
+			}
+			done <- err
+		}()
+		select {
+		case err := <-done:
+			if err != nil {
+				return fmt.Errorf("a scan during the fetch failed: %v", err)
+			}
+		case <-time.After(time.Second):
+			return errors.New("a scan during the fetch waited for the update's lock")
+		}
+		if got := snapshot(t, dbPath); !equalSnap(got, v1) {
+			return errors.New("the database changed before the update wrote")
+		}
+		return nil
+	}
+	defer func() { testHook = nil }()
+	before, err := os.Stat(dbPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Update(context.Background(), dbPath, UpdateOptions{Source: src, Ecosystems: testEcos}); err != nil {
+		t.Fatal(err)
+	}
+	if !checked {
+		t.Fatal("the update listed no ecosystem: nothing was checked")
+	}
+	after, err := os.Stat(dbPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !os.SameFile(before, after) || !equalSnap(snapshot(t, dbPath), v2) {
+		t.Fatalf("not updated in place to v2 (same file %v)", os.SameFile(before, after))
+	}
 }

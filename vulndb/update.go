@@ -206,6 +206,20 @@ type updater struct {
 	// tx is set when the update writes the live file in place: every
 	// change goes into this one transaction, committed at the very end.
 	tx *bolt.Tx
+	// planning is set while an in-place update reads the live file and
+	// fetches what changed, under a shared lock that scans can hold too;
+	// the writes wait in pending until the file is locked for writing.
+	planning bool
+	pending  []func() error
+}
+
+// write runs fn, or keeps it for later while the update is planning.
+func (u *updater) write(fn func() error) error {
+	if u.planning {
+		u.pending = append(u.pending, fn)
+		return nil
+	}
+	return fn()
 }
 
 // errNeedFull stops an in-place update: an ecosystem needs its whole
@@ -355,7 +369,9 @@ func run(ctx context.Context, path string, src source, ecos []string, o UpdateOp
 // compaction of the whole file. bbolt commits by writing new pages and then
 // one meta page, fsynced, so a kill at any point leaves the previous state;
 // nothing is committed before every ecosystem has been fetched and written.
-// It returns false, having changed nothing, when the copy-and-rename path
+// Everything is fetched first, under a shared lock; the file is locked for
+// writing only to write. It returns false, having changed nothing, when the
+// copy-and-rename path
 // must do the update: no valid database yet, a full read needed, or scans
 // holding the file past inPlaceWait.
 func (u *updater) inPlace(ctx context.Context, ecos []string, res *UpdateResult) (bool, error) {
@@ -367,13 +383,42 @@ func (u *updater) inPlace(ctx context.Context, ecos []string, res *UpdateResult)
 		return false, err
 	}
 	prev.Close()
+	// Plan under a shared lock: read what is stored and fetch what changed
+	// while scans keep reading. Only the writes wait for the exclusive lock,
+	// so a slow network never holds scans up. The update lock (run) keeps
+	// any other update from changing the file between the two.
+	ro, err := bolt.Open(u.path, 0, &bolt.Options{ReadOnly: true, Timeout: liveOpenTimeout})
+	if err != nil {
+		return false, nil
+	}
+	u.db, u.planning, u.pending = ro, true, nil
+	var results []*EcosystemResult
+	for _, eco := range ecos {
+		er, err := u.updateEco(ctx, eco)
+		if errors.Is(err, errNeedFull) {
+			ro.Close()
+			u.db, u.planning, u.pending = nil, false, nil
+			return false, nil
+		}
+		if err != nil {
+			ro.Close()
+			u.db, u.planning, u.pending = nil, false, nil
+			return false, err
+		}
+		results = append(results, er)
+	}
+	ro.Close()
+	u.db, u.planning = nil, false
+
 	db, err := bolt.Open(u.path, 0o644, &bolt.Options{Timeout: inPlaceWait})
 	if err != nil {
+		u.pending = nil
 		return false, nil
 	}
 	tx, err := db.Begin(true)
 	if err != nil {
 		db.Close()
+		u.pending = nil
 		return false, nil
 	}
 	u.db, u.tx = db, tx
@@ -382,18 +427,15 @@ func (u *updater) inPlace(ctx context.Context, ecos []string, res *UpdateResult)
 			u.tx.Rollback()
 		}
 		u.db.Close()
-		u.db, u.tx = nil, nil
+		u.db, u.tx, u.pending = nil, nil, nil
 	}()
-	var results []EcosystemResult
-	for _, eco := range ecos {
-		er, err := u.updateEco(ctx, eco)
-		if errors.Is(err, errNeedFull) {
-			return false, nil
-		}
-		if err != nil {
+	if err := u.step(ctx, "writing"); err != nil {
+		return false, err
+	}
+	for _, fn := range u.pending {
+		if err := fn(); err != nil {
 			return false, err
 		}
-		results = append(results, *er)
 	}
 	if err := tx.Bucket(bucketMeta).Put(keyUpdated, formatTime(u.now)); err != nil {
 		return false, fmt.Errorf("update %s: %v", u.path, err)
@@ -406,7 +448,7 @@ func (u *updater) inPlace(ctx context.Context, ecos []string, res *UpdateResult)
 		return false, fmt.Errorf("update %s: %v", u.path, err)
 	}
 	for _, er := range results {
-		res.Ecosystems = append(res.Ecosystems, er)
+		res.Ecosystems = append(res.Ecosystems, *er)
 		res.BytesFetched += er.BytesFetched
 		u.prog.printf("%s", er.summary())
 	}
@@ -567,7 +609,7 @@ func (u *updater) updateEco(ctx context.Context, eco string) (*EcosystemResult, 
 			return res, err
 		}
 	}
-	if u.tx != nil {
+	if u.tx != nil || u.planning {
 		return nil, errNeedFull
 	}
 	return res, u.full(ctx, eco, st, res)
@@ -780,7 +822,7 @@ func (u *updater) incremental(ctx context.Context, eco string, st *ecoState, res
 		return false, nil
 	case resp.notModified:
 		res.Mode = ModeUnchanged
-		return true, u.finishEco(eco, ecoMeta{newest: st.newest}, res)
+		return true, u.write(func() error { return u.finishEco(eco, ecoMeta{newest: st.newest}, res) })
 	}
 	body := io.Reader(resp.body)
 	if resp.file != nil {
@@ -831,24 +873,27 @@ func (u *updater) incremental(ctx context.Context, eco string, st *ecoState, res
 		res.Invalid = nil
 		return false, nil
 	}
-	w := &writer{u: u, eco: eco}
-	newest := st.newest
-	for _, z := range recs {
-		if z.rec.Modified.After(newest) {
-			newest = z.rec.Modified
-		}
-		if err := w.put(ctx, z, res); err != nil {
-			w.rollback()
-			return false, err
-		}
-	}
-	if err := w.commit(); err != nil {
-		return false, err
-	}
 	if len(todo) == 0 {
 		res.Mode = ModeUnchanged
 	}
-	return true, u.finishEco(eco, ecoMeta{newest: newest, valid: map[string]validators{fileModifiedIDs: resp.valid}}, res)
+	valid := resp.valid
+	return true, u.write(func() error {
+		w := &writer{u: u, eco: eco}
+		newest := st.newest
+		for _, z := range recs {
+			if z.rec.Modified.After(newest) {
+				newest = z.rec.Modified
+			}
+			if err := w.put(ctx, z, res); err != nil {
+				w.rollback()
+				return err
+			}
+		}
+		if err := w.commit(); err != nil {
+			return err
+		}
+		return u.finishEco(eco, ecoMeta{newest: newest, valid: map[string]validators{fileModifiedIDs: valid}}, res)
+	})
 }
 
 // fetchRecords fetches <eco>/<ID>.json for each entry. Invalid records are
