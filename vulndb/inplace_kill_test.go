@@ -33,7 +33,7 @@ func TestInPlaceKillHelper(t *testing.T) {
 		return nil
 	}
 	defer func() { testHook = nil }()
-	if _, err := Update(context.Background(), dbPath, UpdateOptions{Source: src, Ecosystems: testEcos}); err != nil {
+	if _, err := Update(context.Background(), dbPath, UpdateOptions{Source: src, Ecosystems: testEcos, Now: fixtureClock}); err != nil {
 		t.Fatal(err)
 	}
 	fmt.Println("done")
@@ -136,7 +136,7 @@ func TestKill9InPlace(t *testing.T) {
 		t.Errorf("killed at %d steps, want every step up to the commit (%d)", steps, want)
 	}
 	// The lock died with each process: the next update completes.
-	mustUpdate(t, dbPath, UpdateOptions{Source: src, Ecosystems: testEcos})
+	mustUpdate(t, dbPath, UpdateOptions{Source: src, Ecosystems: testEcos, Now: fixtureClock})
 	if !equalSnap(snapshot(t, dbPath), v2) {
 		t.Error("update after the kills did not reach v2")
 	}
@@ -181,7 +181,7 @@ func TestInPlaceUpdateLetsScansReadWhileFetching(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Update(context.Background(), dbPath, UpdateOptions{Source: src, Ecosystems: testEcos}); err != nil {
+	if _, err := Update(context.Background(), dbPath, UpdateOptions{Source: src, Ecosystems: testEcos, Now: fixtureClock}); err != nil {
 		t.Fatal(err)
 	}
 	if !checked {

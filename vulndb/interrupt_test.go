@@ -23,6 +23,13 @@ func interruptFixture(t *testing.T) (dbPath, src string, v1, v2 map[string]strin
 	return revisedFixture(t, nil)
 }
 
+// fixtureNow is the clock of the interrupt and kill tests' updates, parent
+// and child processes alike: the revised records are an hour older, recent
+// enough for an incremental update on any day the tests run.
+var fixtureNow = time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
+
+func fixtureClock() time.Time { return fixtureNow }
+
 // revisedFixture builds a database from export v1 and a source holding v2,
 // which revises one record in each of ecos (nil: every ecosystem).
 func revisedFixture(t *testing.T, ecos []string) (dbPath, src string, v1, v2 map[string]string) {
@@ -31,12 +38,12 @@ func revisedFixture(t *testing.T, ecos []string) (dbPath, src string, v1, v2 map
 	src = t.TempDir()
 	ex.write(t, src, true)
 	dbPath = filepath.Join(t.TempDir(), "osv.db")
-	mustUpdate(t, dbPath, UpdateOptions{Source: src, Ecosystems: testEcos})
+	mustUpdate(t, dbPath, UpdateOptions{Source: src, Ecosystems: testEcos, Now: fixtureClock})
 	v1 = snapshot(t, dbPath)
 
 	// Only revisions: deletions are not visible to incremental updates (see
 	// fullEvery) and are covered by TestFullRemovesRecords.
-	when := time.Now().Add(-time.Hour)
+	when := fixtureNow.Add(-time.Hour)
 	for eco, recs := range ex {
 		if ecos != nil && !slices.Contains(ecos, eco) {
 			continue
@@ -48,7 +55,7 @@ func revisedFixture(t *testing.T, ecos []string) (dbPath, src string, v1, v2 map
 	}
 	ex.write(t, src, true)
 	ref := filepath.Join(t.TempDir(), "osv.db")
-	mustUpdate(t, ref, UpdateOptions{Source: src, Ecosystems: testEcos})
+	mustUpdate(t, ref, UpdateOptions{Source: src, Ecosystems: testEcos, Now: fixtureClock})
 	v2 = snapshot(t, ref)
 	if equalSnap(v1, v2) {
 		t.Fatal("fixture: v1 and v2 answer the same")
@@ -75,7 +82,7 @@ func TestInterruptedDownload(t *testing.T) {
 		}
 		for cut := int64(0); cut < largest; cut += step {
 			srv.cutAt = cut
-			_, err := Update(context.Background(), dbPath, UpdateOptions{Source: srv.URL, Client: srv.Client(), Ecosystems: testEcos, Full: full})
+			_, err := Update(context.Background(), dbPath, UpdateOptions{Source: srv.URL, Client: srv.Client(), Ecosystems: testEcos, Full: full, Now: fixtureClock})
 			if err == nil {
 				t.Fatalf("full=%v cut at %d: update succeeded", full, cut)
 			}
@@ -86,7 +93,7 @@ func TestInterruptedDownload(t *testing.T) {
 		}
 	}
 	srv.cutAt = -1
-	mustUpdate(t, dbPath, UpdateOptions{Source: srv.URL, Client: srv.Client(), Ecosystems: testEcos})
+	mustUpdate(t, dbPath, UpdateOptions{Source: srv.URL, Client: srv.Client(), Ecosystems: testEcos, Now: fixtureClock})
 	if !equalSnap(snapshot(t, dbPath), v2) {
 		t.Error("update after the failures did not reach v2")
 	}
@@ -120,7 +127,7 @@ func TestInterruptedAtEveryStep(t *testing.T) {
 					}
 					return nil
 				}
-				_, err := Update(ctx, dbPath, UpdateOptions{Source: src, Ecosystems: testEcos, Full: full})
+				_, err := Update(ctx, dbPath, UpdateOptions{Source: src, Ecosystems: testEcos, Full: full, Now: fixtureClock})
 				cancel()
 				if n < i { // the update ran past its last interruption point
 					if err != nil {
@@ -165,7 +172,7 @@ func TestMain(m *testing.M) {
 			time.Sleep(5 * time.Millisecond)
 			return nil
 		}
-		_, err := Update(context.Background(), dbPath, UpdateOptions{Source: src, Ecosystems: testEcos, Full: true})
+		_, err := Update(context.Background(), dbPath, UpdateOptions{Source: src, Ecosystems: testEcos, Full: true, Now: fixtureClock})
 		if err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(1)
@@ -273,7 +280,7 @@ func TestKill9(t *testing.T) {
 	}
 	// The lock died with the process; leftovers are cleaned up.
 	if !equalSnap(snapshot(t, dbPath), v2) {
-		mustUpdate(t, dbPath, UpdateOptions{Source: src, Ecosystems: testEcos})
+		mustUpdate(t, dbPath, UpdateOptions{Source: src, Ecosystems: testEcos, Now: fixtureClock})
 	}
 	if !equalSnap(snapshot(t, dbPath), v2) {
 		t.Error("update after the kills did not reach v2")
