@@ -2,12 +2,14 @@ package pipeline
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
-
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/fnguard/fnguard/report"
 )
 
 // Format names, the same in every command and case-insensitive on input.
@@ -213,4 +215,26 @@ func (w *fileErrWriter) Write(p []byte) (int, error) {
 		return n, &fileWriteErr{err}
 	}
 	return n, nil
+}
+
+// AppendSummary appends the outcome's markdown report to file, as GitHub
+// Actions reads $GITHUB_STEP_SUMMARY; the report is rendered before the
+// file is opened, so a failed render appends nothing.
+func AppendSummary(file string, o *Outcome, opts report.Options) error {
+	var buf bytes.Buffer
+	if err := o.Write(&buf, FormatMarkdown, opts); err != nil {
+		return err
+	}
+	f, err := os.OpenFile(file, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+	if err != nil {
+		return InputErr("--github-summary: %v", err)
+	}
+	if _, err := f.Write(buf.Bytes()); err != nil {
+		f.Close()
+		return InputErr("--github-summary: %v", err)
+	}
+	if err := f.Close(); err != nil {
+		return InputErr("--github-summary: %v", err)
+	}
+	return nil
 }

@@ -25,11 +25,14 @@ type ScanOptions struct {
 	DB     DBOptions
 	// Policy decides; nil is gate.DefaultPolicy().
 	Policy *gate.Policy
-	// Baseline, when set, lets findings it lists through.
-	Baseline *gate.Baseline
+	// Baseline, when set, lets findings it lists through; BaselineFile
+	// (an earlier JSON report or a CycloneDX file) is read into it.
+	Baseline     *gate.Baseline
+	BaselineFile string
 	// VEX, when set, lets through findings its statements say do not
-	// affect the package (gate.LoadVEX).
-	VEX *gate.VEX
+	// affect the package; VEXFiles (CycloneDX VEX, OpenVEX) are read into it.
+	VEX      *gate.VEX
+	VEXFiles []string
 	// Now is the policy's clock: whether an ignore has expired. Zero means
 	// the wall clock. cmd/fnguard sets it from SOURCE_DATE_EPOCH.
 	Now time.Time
@@ -59,6 +62,9 @@ type Outcome struct {
 // runs Go reachability and decides under the policy. Every error carries a
 // Class (see ClassOf); a failing gate is not an error: see Outcome.Verdict.
 func Scan(ctx context.Context, opts ScanOptions) (*Outcome, error) {
+	if err := loadGateInputs(&opts); err != nil {
+		return nil, err
+	}
 	// A path that does not exist fails before a first run fetches a
 	// database it would not need.
 	for _, t := range opts.Targets {
@@ -156,4 +162,21 @@ func (o *Outcome) Write(w io.Writer, format string, opts report.Options) error {
 		opts.Release = o.Release
 	}
 	return report.Write(w, format, o.Result, o.Verdict, opts)
+}
+
+// loadGateInputs reads the baseline and VEX files the options name; a file
+// that cannot be read is an input error, found before anything is scanned.
+func loadGateInputs(opts *ScanOptions) error {
+	var err error
+	if opts.BaselineFile != "" {
+		if opts.Baseline, err = gate.LoadBaseline(opts.BaselineFile); err != nil {
+			return InputErr("%v", err)
+		}
+	}
+	if len(opts.VEXFiles) > 0 {
+		if opts.VEX, err = gate.LoadVEX(opts.VEXFiles...); err != nil {
+			return InputErr("%v", err)
+		}
+	}
+	return nil
 }

@@ -1,9 +1,7 @@
 package main
 
 import (
-	"bytes"
 	"io"
-	"os"
 
 	"github.com/spf13/cobra"
 
@@ -86,38 +84,30 @@ not linked is reported as unreachable (policy 'unreachable', default warn).
 			if err != nil {
 				return err
 			}
-			var baseline *gate.Baseline
-			if baselineFile != "" {
-				if baseline, err = gate.LoadBaseline(baselineFile); err != nil {
-					return usageErr("%v", err)
-				}
-			}
-			var vex *gate.VEX
-			if len(vexFiles) > 0 {
-				if vex, err = gate.LoadVEX(vexFiles...); err != nil {
-					return usageErr("%v", err)
-				}
-			}
 			source, err := src.options(e)
 			if err != nil {
 				return err
 			}
 			o, err := pipeline.Scan(cmd.Context(), pipeline.ScanOptions{
-				Targets:   args,
-				Inventory: inv.options(e),
-				Source:    source,
-				DB:        pipeline.DBOptions{Path: db.resolve(e), Offline: offline, Progress: fetchProgress(e)},
-				Policy:    policy,
-				Baseline:  baseline,
-				VEX:       vex,
-				Now:       now,
+				Targets:      args,
+				Inventory:    inv.options(e),
+				Source:       source,
+				DB:           pipeline.DBOptions{Path: db.resolve(e), Offline: offline, Progress: fetchProgress(e)},
+				Policy:       policy,
+				BaselineFile: baselineFile,
+				VEXFiles:     vexFiles,
+				Now:          now,
 			})
 			if err != nil {
 				return err
 			}
 			opts := report.Options{ToolVersion: fnguardVersion(), Now: now, Spec: specVersion}
 			if githubSummary {
-				if err := appendGitHubSummary(e, o, opts); err != nil {
+				path := e.getenv("GITHUB_STEP_SUMMARY")
+				if path == "" {
+					return usageErr("--github-summary: $GITHUB_STEP_SUMMARY is not set")
+				}
+				if err := pipeline.AppendSummary(path, o, opts); err != nil {
 					return err
 				}
 			}
@@ -161,24 +151,4 @@ func flagString(cmd *cobra.Command, name, v string) *string {
 		return nil
 	}
 	return &v
-}
-
-func appendGitHubSummary(e *env, o *pipeline.Outcome, opts report.Options) error {
-	path := e.getenv("GITHUB_STEP_SUMMARY")
-	if path == "" {
-		return usageErr("--github-summary: $GITHUB_STEP_SUMMARY is not set")
-	}
-	var buf bytes.Buffer
-	if err := o.Write(&buf, pipeline.FormatMarkdown, opts); err != nil {
-		return err
-	}
-	f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
-	if err != nil {
-		return usageErr("--github-summary: %v", err)
-	}
-	if _, err := f.Write(buf.Bytes()); err != nil {
-		f.Close()
-		return usageErr("--github-summary: %v", err)
-	}
-	return f.Close()
 }
