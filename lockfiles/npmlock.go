@@ -236,21 +236,13 @@ func (l npmLock) Extract(_ context.Context, in *filesystem.ScanInput) (inventory
 	return inventory.Inventory{Packages: out}, nil
 }
 
-// parseNPMLock returns the lockfile's packages, one per name and version
-// (or commit), in a stable order.
+// foldNPMLock reads a lockfile into one entry per name and version (or
+// commit), in a stable order.
 //
 // The file is read as a stream of tokens: each "packages" entry is decoded
 // and folded on its own, so memory holds one entry's decoding at a time
 // rather than a map of all of them, and the v1 "dependencies" copy that v2
 // files carry is skipped without being built.
-func parseNPMLock(data []byte) ([]*npmLockEntry, error) {
-	f, err := foldNPMLock(bytes.NewReader(data), true)
-	if err != nil {
-		return nil, err
-	}
-	return f.order, nil
-}
-
 func foldNPMLock(r io.Reader, sources bool) (*npmFold, error) {
 	dec := json.NewDecoder(r)
 	tok, err := dec.Token()

@@ -5,6 +5,7 @@ import (
 	"crypto/sha512"
 	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -190,6 +191,43 @@ func TestNPMLockLarge(t *testing.T) {
 	if es[0].name != "p0" || len(npmIntegrity(es[n-1].integrity).Get("SHA-512")) != 128 {
 		t.Errorf("first %+v, last %+v", es[0], es[n-1])
 	}
+}
+
+// parseNPMLock is the fold's entries for a lockfile in memory.
+func parseNPMLock(data []byte) ([]*npmLockEntry, error) {
+	f, err := foldNPMLock(bytes.NewReader(data), true)
+	if err != nil {
+		return nil, err
+	}
+	return f.order, nil
+}
+
+// objectKeys names the keys of any valid JSON object as encoding/json
+// decodes them, escapes included, and reads nothing else as a key.
+func FuzzObjectKeys(f *testing.F) {
+	for _, s := range []string{`{}`, `null`, `{"a":"^1","b":{"c":[1,{"d":2}]}}`, `{"\u00e9\"x":1,"a\\":[]," k ":"{\"}"}`, `{"a":1,"a":2}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var m map[string]json.RawMessage
+		if json.Unmarshal(data, &m) != nil {
+			return
+		}
+		keys, err := objectKeys(data)
+		if err != nil {
+			t.Fatalf("objectKeys(%q): %v", data, err)
+		}
+		seen := map[string]bool{}
+		for _, k := range keys {
+			if _, ok := m[k]; !ok {
+				t.Fatalf("objectKeys(%q) gave %q, not a key", data, k)
+			}
+			seen[k] = true
+		}
+		if len(seen) != len(m) {
+			t.Fatalf("objectKeys(%q) = %q, want the keys of %v", data, keys, m)
+		}
+	})
 }
 
 func FuzzNPMLock(f *testing.F) {
