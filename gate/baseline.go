@@ -118,12 +118,7 @@ func cdxBaseline(data []byte, format cdx.BOMFileFormat) (*Baseline, error) {
 		if strings.TrimSpace(v.ID) == "" {
 			return nil, fmt.Errorf("CycloneDX: vulnerabilities[%d] has no id", i)
 		}
-		ids := []string{v.ID}
-		if v.References != nil {
-			for _, r := range *v.References {
-				ids = append(ids, r.ID)
-			}
-		}
+		ids := cdxVulnIDs(v)
 		if v.Affects == nil {
 			continue
 		}
@@ -174,4 +169,16 @@ func findingPURL(f *vulndb.Finding) string {
 	}
 	p := f.Package
 	return normalPURL(identity.Of(p.Ecosystem, p.Name, p.Version, p.PURL).BOMRef)
+}
+
+// cdxVulnIDs are a CycloneDX vulnerability's ID and the IDs it references
+// (its aliases), as baselines and VEX statements match them.
+func cdxVulnIDs(v cdx.Vulnerability) []string {
+	ids := []string{v.ID}
+	if v.References != nil {
+		for _, r := range *v.References {
+			ids = append(ids, r.ID)
+		}
+	}
+	return ids
 }

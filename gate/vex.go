@@ -142,12 +142,7 @@ func cdxVEX(data []byte, format cdx.BOMFileFormat, source string) ([]VEXStatemen
 		if state != string(cdx.IASNotAffected) && state != string(cdx.IASFalsePositive) {
 			continue
 		}
-		ids := []string{v.ID}
-		if v.References != nil {
-			for _, r := range *v.References {
-				ids = append(ids, r.ID)
-			}
-		}
+		ids := cdxVulnIDs(v)
 		if v.Affects == nil {
 			continue
 		}
