@@ -336,17 +336,28 @@ func packageLocation(p *lockfiles.Package, kind string) *sarif.Location {
 	if len(p.Locations) > 0 {
 		member = p.Locations[0]
 	}
-	file := p.Artifact
 	switch kind {
 	case lockfiles.KindLockfile, lockfiles.KindSBOM:
 		member = ""
 	case lockfiles.KindDirectory:
-		if member != "" {
-			outer, inner, _ := strings.Cut(member, "!/")
-			file = path.Join(filepath.ToSlash(file), outer)
-			member = inner
-		}
+		return dirMemberLocation(p, member)
 	}
+	return memberLocation(p, p.Artifact, member)
+}
+
+// dirMemberLocation locates evidence below a folder artifact: the file on
+// disk, and what lies inside an archive there as a logical location.
+func dirMemberLocation(p *lockfiles.Package, member string) *sarif.Location {
+	if member == "" {
+		return memberLocation(p, p.Artifact, "")
+	}
+	outer, inner, _ := strings.Cut(member, "!/")
+	return memberLocation(p, path.Join(filepath.ToSlash(p.Artifact), outer), inner)
+}
+
+// memberLocation is file at line 1, with member (inside the file, an
+// archive) as a logical location and in the message.
+func memberLocation(p *lockfiles.Package, file, member string) *sarif.Location {
 	loc := sarif.NewLocationWithPhysicalLocation(sarif.NewPhysicalLocation().
 		WithArtifactLocation(sarif.NewSimpleArtifactLocation(fileURI(file))).
 		WithRegion(sarif.NewRegion().WithStartLine(1)))

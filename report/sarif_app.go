@@ -4,7 +4,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"path"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -67,17 +66,7 @@ func (a *appModel) packageLocation(p *lockfiles.Package, kind string) *sarif.Loc
 		member = p.Locations[0]
 	}
 	if o.code.Type == app.CodeDir && member != "" {
-		member = committedLocation(p.Locations)
-		outer, inner, _ := strings.Cut(member, "!/")
-		file := path.Join(filepath.ToSlash(p.Artifact), outer)
-		loc := sarif.NewLocationWithPhysicalLocation(sarif.NewPhysicalLocation().
-			WithArtifactLocation(sarif.NewSimpleArtifactLocation(fileURI(file))).
-			WithRegion(sarif.NewRegion().WithStartLine(1)))
-		if inner != "" {
-			loc.AddLogicalLocation(sarif.NewLogicalLocation().WithName(inner).WithFullyQualifiedName(file + "!/" + inner))
-			loc.WithMessage(sarif.NewTextMessage(fmt.Sprintf("%s %s: %s in %s", p.Ecosystem, pkgLabel(p), inner, file)))
-		}
-		return loc
+		return dirMemberLocation(p, committedLocation(p.Locations))
 	}
 	loc := a.templateLocation(o.file, o.line)
 	where := p.Artifact
