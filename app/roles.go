@@ -88,15 +88,7 @@ func statements(t *template, doc *yaml.Node, source string) []iam.Statement {
 				s.NotResources = t.r.list(nr, 0)
 			}
 			s.HasCondition = get(st, "Condition") != nil
-			if s.Actions == nil {
-				s.Actions = []string{}
-			}
-			if s.NotActions == nil {
-				s.NotActions = []string{}
-			}
-			if s.Resources == nil {
-				s.Resources = []string{}
-			}
+			s.EnsureLists()
 			out = append(out, s)
 		}
 	}

@@ -141,15 +141,7 @@ func (b *builder) samPolicy(t *template, role *iam.Role, f *Function, roleID str
 		for _, s := range sts {
 			s.Source = source
 			s.File, s.Line = t.file, p.Line
-			if s.Actions == nil {
-				s.Actions = []string{}
-			}
-			if s.NotActions == nil {
-				s.NotActions = []string{}
-			}
-			if s.Resources == nil {
-				s.Resources = []string{}
-			}
+			s.EnsureLists()
 			role.Statements = append(role.Statements, s)
 		}
 	default:

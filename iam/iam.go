@@ -27,6 +27,20 @@ type Statement struct {
 	Line int    `json:"line,omitempty"`
 }
 
+// EnsureLists makes Actions, NotActions and Resources non-nil, so an
+// absent list is written as [] and never as null.
+func (s *Statement) EnsureLists() {
+	if s.Actions == nil {
+		s.Actions = []string{}
+	}
+	if s.NotActions == nil {
+		s.NotActions = []string{}
+	}
+	if s.Resources == nil {
+		s.Resources = []string{}
+	}
+}
+
 // Role is an execution role with everything fnguard could resolve about it.
 type Role struct {
 	// ID is the role's logical id in the template; "" for a role known only
