@@ -1,9 +1,9 @@
 package bundle
 
 import (
-	"bytes"
+	"github.com/fnguard/fnguard/internal/jsonpos"
+
 	"encoding/json"
-	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -154,19 +154,9 @@ func compact(ss []string) []string {
 
 // jsonErr turns encoding/json's error into one with a line and column.
 func jsonErr(data []byte, err error) string {
-	var se *json.SyntaxError
-	var te *json.UnmarshalTypeError
-	off := int64(-1)
-	switch {
-	case errors.As(err, &se):
-		off = se.Offset
-	case errors.As(err, &te):
-		off = te.Offset
-	}
-	if off < 0 || off > int64(len(data)) {
+	line, col, ok := jsonpos.Of(data, err)
+	if !ok {
 		return err.Error()
 	}
-	line := 1 + bytes.Count(data[:off], []byte("\n"))
-	col := off - int64(bytes.LastIndexByte(data[:off], '\n'))
 	return fmt.Sprintf("line %d, column %d: %s", line, col, err.Error())
 }

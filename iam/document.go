@@ -7,6 +7,8 @@ import (
 	"io"
 	"net/url"
 	"strings"
+
+	"github.com/fnguard/fnguard/internal/jsonpos"
 )
 
 // MaxDocumentSize bounds a policy document, encoded or not. IAM itself caps
@@ -175,20 +177,9 @@ func short(v any) string {
 
 // jsonErr adds line and column to a syntax error.
 func jsonErr(doc []byte, err error) string {
-	var off int64
-	switch e := err.(type) {
-	case *json.SyntaxError:
-		off = e.Offset
-	case *json.UnmarshalTypeError:
-		off = e.Offset
-	default:
+	line, col, ok := jsonpos.Of(doc, err)
+	if !ok {
 		return err.Error()
 	}
-	if off > int64(len(doc)) {
-		off = int64(len(doc))
-	}
-	before := doc[:off]
-	line := bytes.Count(before, []byte("\n")) + 1
-	col := int(off) - bytes.LastIndexByte(before, '\n')
 	return fmt.Sprintf("line %d, column %d: %s", line, col, strings.TrimPrefix(err.Error(), "json: "))
 }

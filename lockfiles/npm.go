@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/fnguard/fnguard/internal/ecosystem"
+	"github.com/fnguard/fnguard/internal/jsonpos"
 )
 
 // packageJSON is the part of a package.json fnguard needs, decoded leniently:
@@ -99,33 +100,17 @@ func jsonSyntax(data []byte) error {
 }
 
 func lineCol(data []byte, off int64) string {
-	line, col := 1, 1
-	for i := int64(0); i < off && i < int64(len(data)); i++ {
-		if data[i] == '\n' {
-			line, col = line+1, 1
-		} else {
-			col++
-		}
-	}
+	line, col := jsonpos.LineCol(data, off)
 	return fmt.Sprintf("line %d, column %d", line, col)
 }
 
 // jsonError turns a decode error into one naming the line and column.
 func jsonError(data []byte, err error) error {
-	var off int64 = -1
-	switch e := err.(type) {
-	case *json.SyntaxError:
-		off = e.Offset
-		if off > 0 && !strings.HasPrefix(e.Error(), "unexpected end") {
-			off-- // Offset counts the offending byte: point at it
-		}
-	case *json.UnmarshalTypeError:
-		off = e.Offset
-	}
-	if off < 0 {
+	line, col, ok := jsonpos.Of(data, err)
+	if !ok {
 		return jsonSyntax(data)
 	}
-	return fmt.Errorf("invalid JSON at %s: %v", lineCol(data, off), err)
+	return fmt.Errorf("invalid JSON at line %d, column %d: %v", line, col, err)
 }
 
 // tolerate decides what to do when an extractor fails on a file. An

@@ -12,6 +12,7 @@ import (
 	packageurl "github.com/package-url/packageurl-go"
 
 	"github.com/fnguard/fnguard/internal/ecosystem"
+	"github.com/fnguard/fnguard/internal/jsonpos"
 	"github.com/fnguard/fnguard/lockfiles"
 )
 
@@ -506,30 +507,7 @@ func parse(data []byte, path string) (*cdx.BOM, *DecodeInfo, error) {
 }
 
 func jsonError(path string, data []byte, err error) error {
-	var off int64 = -1
-	var se *json.SyntaxError
-	var te *json.UnmarshalTypeError
-	switch {
-	case errors.As(err, &se):
-		off = se.Offset
-	case errors.As(err, &te):
-		off = te.Offset
-	}
-	if off < 0 || off > int64(len(data)) {
-		return posError(path, "JSON", 0, 0, err)
-	}
-	// Offset counts the bytes read, the offending one included.
-	if off > 0 {
-		off--
-	}
-	line, col := 1, 1
-	for _, b := range data[:off] {
-		if b == '\n' {
-			line, col = line+1, 1
-		} else {
-			col++
-		}
-	}
+	line, col, _ := jsonpos.Of(data, err) // 0, 0: no position
 	return posError(path, "JSON", line, col, err)
 }
 
