@@ -23,6 +23,14 @@ var specVersions = map[string]cdx.SpecVersion{
 	"1.7": cdx.SpecVersion1_7,
 }
 
+// CheckSpec says whether spec is a CycloneDX version Encode writes.
+func CheckSpec(spec string) error {
+	if _, ok := specVersions[spec]; !ok {
+		return fmt.Errorf("unsupported CycloneDX spec version %q (want 1.5, 1.6 or 1.7)", spec)
+	}
+	return nil
+}
+
 // Encode writes bom in format ("cyclonedx-json" or "cyclonedx-xml") and spec
 // version ("1.5", "1.6", "1.7"; "" means 1.6). The BOM is converted on a copy
 // by cyclonedx-go's EncodeVersion, which drops what the older spec lacks;
@@ -34,10 +42,10 @@ func Encode(w io.Writer, bom *cdx.BOM, format, spec string) error {
 	if spec == "" {
 		spec = DefaultSpec
 	}
-	sv, ok := specVersions[spec]
-	if !ok {
-		return fmt.Errorf("sbom: unsupported CycloneDX spec version %q (want 1.5, 1.6 or 1.7)", spec)
+	if err := CheckSpec(spec); err != nil {
+		return fmt.Errorf("sbom: %w", err)
 	}
+	sv := specVersions[spec]
 	var ff cdx.BOMFileFormat
 	switch format {
 	case FormatJSON:

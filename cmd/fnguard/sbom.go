@@ -77,11 +77,10 @@ func sourceDate(e *env) (time.Time, bool, error) {
 }
 
 func checkSpec(specVersion string) error {
-	switch specVersion {
-	case "1.5", "1.6", "1.7":
-		return nil
+	if err := sbom.CheckSpec(specVersion); err != nil {
+		return usageErr("--spec-version: %v", err)
 	}
-	return usageErr("--spec-version %q: want 1.5, 1.6 or 1.7", specVersion)
+	return nil
 }
 
 const sbomExitHelp = `Exit status:
