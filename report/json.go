@@ -245,10 +245,10 @@ func writeJSON(w io.Writer, m *model, opts Options) error {
 		{name: "summary", v: r.Summary},
 		{name: "application", v: r.Application},
 		{name: "artifacts", write: func(w io.Writer) error { return m.writeArtifacts(w, ind) }},
-		{name: "findings", list: true, n: len(m.items), each: encodeEach(m.items, m.jsonFinding)},
-		{name: "unchecked", list: true, n: len(m.unc), each: encodeEach(m.unc, m.jsonUnchecked)},
-		{name: "remediation", list: true, n: len(m.fixes), each: encodeEach(m.fixes, jsonFixOf)},
-		{name: "warnings", list: true, n: len(warnings), each: encodeEach(warnings, jsonWarningOf)},
+		{name: "findings", n: len(m.items), each: encodeEach(m.items, m.jsonFinding)},
+		{name: "unchecked", n: len(m.unc), each: encodeEach(m.unc, m.jsonUnchecked)},
+		{name: "remediation", n: len(m.fixes), each: encodeEach(m.fixes, jsonFixOf)},
+		{name: "warnings", n: len(warnings), each: encodeEach(warnings, jsonWarningOf)},
 		{name: "database", v: r.Database},
 		{name: "verdict", v: r.Verdict},
 	}
@@ -262,7 +262,7 @@ func writeJSON(w io.Writer, m *model, opts Options) error {
 		switch {
 		case f.write != nil:
 			err = f.write(bw)
-		case f.list:
+		case f.each != nil:
 			err = writeList(bw, f.n, "    ", f.each)
 		default:
 			err = ind.write(bw, f.v, "  ")
@@ -403,10 +403,9 @@ func (m *model) writeArtifact(w io.Writer, ind *indenter, a *lockfiles.Artifact)
 type jsonField struct {
 	name  string
 	v     any
-	list  bool
-	n     int
-	each  func(*indenter, *bytes.Buffer, int) error
-	write func(io.Writer) error // a member that writes itself
+	n     int                                       // elements of a list
+	each  func(*indenter, *bytes.Buffer, int) error // a list: element i
+	write func(io.Writer) error                     // a member that writes itself
 }
 
 // encodeEach encodes element i of s in its JSON form, built only when it
