@@ -417,31 +417,6 @@ func encodeEach[T, J any](s []T, conv func(T) J) func(*indenter, *bytes.Buffer, 
 	}
 }
 
-// buildJSON is the whole document: what writeJSON streams.
-func buildJSON(m *model, opts Options) *JSONReport {
-	r := buildJSONHead(m, opts)
-	for _, a := range m.arts {
-		ja := m.jsonArtifactHead(a)
-		for _, p := range sortedPackages(a.Packages) {
-			ja.Packages = append(ja.Packages, m.jsonPackage(p))
-		}
-		r.Artifacts = append(r.Artifacts, ja)
-	}
-	for _, it := range m.items {
-		r.Findings = append(r.Findings, m.jsonFinding(it))
-	}
-	for _, u := range m.unc {
-		r.Unchecked = append(r.Unchecked, m.jsonUnchecked(u))
-	}
-	for _, fx := range m.fixes {
-		r.Remediation = append(r.Remediation, jsonFixOf(fx))
-	}
-	for _, w := range inventoryWarnings(m) {
-		r.Warnings = append(r.Warnings, jsonWarningOf(w))
-	}
-	return r
-}
-
 // buildJSONHead is the document without the elements of its arrays.
 func buildJSONHead(m *model, opts Options) *JSONReport {
 	r := &JSONReport{
