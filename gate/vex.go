@@ -81,14 +81,6 @@ func LoadVEX(paths ...string) (*VEX, error) {
 	return v, nil
 }
 
-// Statements are the not-affected statements read.
-func (v *VEX) Statements() []VEXStatement {
-	if v == nil {
-		return nil
-	}
-	return v.statements
-}
-
 const notVEX = "neither a CycloneDX BOM with vulnerabilities (JSON or XML) nor an OpenVEX document"
 
 // ParseVEX reads one VEX document; source names it in statements.

@@ -1,8 +1,6 @@
 package pipeline
 
 import (
-	"context"
-
 	"github.com/fnguard/fnguard/lockfiles"
 	"github.com/fnguard/fnguard/sbom"
 )
@@ -21,18 +19,6 @@ type InventoryOptions struct {
 	// artifactId, so a jar without pom.properties is named as advisories
 	// name it; nil names jars from their own evidence only.
 	MavenNames func(artifactID string) []string
-}
-
-// Inventory turns targets (function and layer zips, folders, lockfiles,
-// jars, Go binaries, existing SBOMs) into the artifacts and packages they
-// ship. It is the one place a kind of target is recognised; `sbom` and
-// `scan` both read through it.
-func Inventory(ctx context.Context, targets []string, opts InventoryOptions) (*lockfiles.Inventory, error) {
-	l, err := Load(ctx, targets, opts, SourceOptions{})
-	if err != nil {
-		return nil, err
-	}
-	return l.Inventory, nil
 }
 
 // sbomReader adapts the sbom package to the inventory's injected reader.

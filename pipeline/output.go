@@ -155,15 +155,6 @@ func WriteAll(stdout io.Writer, outs []Output, render func(w io.Writer, o Output
 	return nil
 }
 
-// WriteFile writes data atomically: a temporary file beside it renamed into
-// place, so a failed run never leaves half a report.
-func WriteFile(file string, data []byte) error {
-	return writeFileWith(file, func(w io.Writer) error {
-		_, err := w.Write(data)
-		return err
-	})
-}
-
 // writeFileWith streams what write produces into a temporary file beside
 // file and renames it into place: a report of 100,000 findings is not held
 // in memory first, and a render that fails leaves nothing behind.

@@ -40,13 +40,6 @@ type ScanOptions struct {
 	// SOURCE_DATE_EPOCH: a reproducible timestamp must not make a stale
 	// database look fresh.
 	Clock func() time.Time
-	// Functions maps an artifact path to the names of the functions it is
-	// the code of, for ignores scoped to a function; nil when the targets
-	// are plain artifacts.
-	Functions map[string][]string
-	// Release is the application an inventory given to ScanInventory was
-	// read from; Scan fills it itself.
-	Release *release.Release
 }
 
 // Outcome is a finished scan: what was found and what the gate decided.
@@ -103,22 +96,11 @@ func Scan(ctx context.Context, opts ScanOptions) (*Outcome, error) {
 	if lookupErr != nil {
 		return nil, dbErr(lookupErr)
 	}
-	opts.Release = l.Release
-	return scanWith(ctx, d, st, l.Inventory, opts)
+	return scanWith(ctx, d, st, l, opts)
 }
 
-// ScanInventory is Scan for an inventory already read (the lead's
-// application and deployed-function front ends build their own).
-func ScanInventory(ctx context.Context, in *lockfiles.Inventory, opts ScanOptions) (*Outcome, error) {
-	d, st, err := OpenDB(ctx, opts.DB)
-	if err != nil {
-		return nil, err
-	}
-	defer d.Close()
-	return scanWith(ctx, d, st, in, opts)
-}
-
-func scanWith(ctx context.Context, d *vulndb.DB, st *vulndb.Status, in *lockfiles.Inventory, opts ScanOptions) (*Outcome, error) {
+func scanWith(ctx context.Context, d *vulndb.DB, st *vulndb.Status, l *Loaded, opts ScanOptions) (*Outcome, error) {
+	in := l.Inventory
 	clock := opts.Clock
 	if clock == nil {
 		clock = time.Now
@@ -152,8 +134,8 @@ func scanWith(ctx context.Context, d *vulndb.DB, st *vulndb.Status, in *lockfile
 		now = clock()
 	}
 	// The gate names each artifact's functions from the release itself.
-	v := gate.EvaluateWith(res, gate.Input{Policy: opts.Policy, Baseline: opts.Baseline, VEX: opts.VEX, Now: now, Functions: opts.Functions, Release: opts.Release})
-	return &Outcome{Result: res, Verdict: v, Database: st, Release: opts.Release}, nil
+	v := gate.EvaluateWith(res, gate.Input{Policy: opts.Policy, Baseline: opts.Baseline, VEX: opts.VEX, Now: now, Release: l.Release})
+	return &Outcome{Result: res, Verdict: v, Database: st, Release: l.Release}, nil
 }
 
 // Write renders the outcome in one of ScanFormats (report.Write).

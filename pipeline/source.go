@@ -3,7 +3,6 @@ package pipeline
 import (
 	"context"
 	"errors"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -225,12 +224,4 @@ func bundleReader(lockfile, how string) (*bundle.Reader, error) {
 		return nil, InputErr("%v", err)
 	}
 	return r, nil
-}
-
-// describeRelease is one line naming what was read, for progress output.
-func describeRelease(r *release.Release) string {
-	if r == nil {
-		return ""
-	}
-	return fmt.Sprintf("%s application %s: %d functions, %d layers", r.App.Kind, filepath.Join(r.App.Root, r.App.Entry), len(r.Functions), len(r.Layers))
 }

@@ -227,19 +227,6 @@ func (a *appModel) repoPath(file string) string {
 	return path.Join(filepath.ToSlash(a.rel.App.Root), filepath.ToSlash(file))
 }
 
-// functionsLabel lists function labels for a finding row.
-func (m *model) functionsLabel(p *lockfiles.Package) string {
-	if m.app == nil {
-		return ""
-	}
-	var names []string
-	for _, f := range m.app.rel.FunctionsOf(p.Artifact) {
-		names = append(names, f.Label())
-	}
-	sort.Strings(names)
-	return strings.Join(names, ", ")
-}
-
 // unattributed are artifacts of the inventory no function ships (a layer
 // no function uses), in inventory order.
 func (m *model) unattributed() []int {
