@@ -13,6 +13,8 @@ import (
 	"sync/atomic"
 	"time"
 	"unicode"
+
+	"github.com/fnguard/fnguard/internal/inflate"
 )
 
 // Limits bound what reading one artifact may cost. A Lambda deployment
@@ -136,7 +138,7 @@ type zipTree struct {
 // openZip reads the central directory of one archive level and checks every
 // member name, size and link before anything is inflated.
 func openZip(r io.ReaderAt, size int64, b *budget, chain string) (*zipTree, error) {
-	zr, err := zip.NewReader(r, size)
+	zr, err := inflate.NewZipReader(r, size)
 	if err != nil {
 		switch {
 		case errors.Is(err, zip.ErrFormat):

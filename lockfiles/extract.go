@@ -226,27 +226,38 @@ type found struct {
 	project bool
 }
 
+// wants says whether pl reads name, as far as can be told before the file
+// is read.
+func wants(pl plugin, v *vfs, name string) bool {
+	if !pl.place(name) {
+		return false
+	}
+	if pl.binary && !binaryCandidate(name, v) {
+		return false
+	}
+	api := fileAPI{p: name, v: v}
+	var req filesystem.FileAPI = api
+	if pl.binary {
+		req = execAPI{api}
+	}
+	return pl.ex.FileRequired(req)
+}
+
 // extractAll runs every plugin over every file of v and returns what they
 // found. Any extractor error is an error: a lockfile that cannot be read
 // makes the inventory incomplete, and an incomplete inventory must not pass.
 func extractAll(ctx context.Context, v *vfs, plugins []plugin, warn func(member, msg string)) ([]found, error) {
 	var out []found
+	read := v.readFile
+	if pf := startPrefetch(v, plugins); pf != nil {
+		defer pf.close()
+		read = pf.read
+	}
 	for _, name := range v.names {
-		api := fileAPI{p: name, v: v}
 		// A file several extractors want is inflated once.
 		var data []byte
 		for _, pl := range plugins {
-			if !pl.place(name) {
-				continue
-			}
-			if pl.binary && !binaryCandidate(name, v) {
-				continue
-			}
-			var req filesystem.FileAPI = api
-			if pl.binary {
-				req = execAPI{api}
-			}
-			if !pl.ex.FileRequired(req) {
+			if !wants(pl, v, name) {
 				continue
 			}
 			if dr, ok := pl.ex.(directReader); ok && data == nil && v.files[name].stream != nil {
@@ -270,7 +281,7 @@ func extractAll(ctx context.Context, v *vfs, plugins []plugin, warn func(member,
 				continue
 			}
 			if data == nil {
-				d, err := v.readFile(name)
+				d, err := read(name)
 				if err != nil {
 					return nil, &memberErr{name, err}
 				}

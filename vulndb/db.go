@@ -12,7 +12,6 @@ package vulndb
 
 import (
 	"bytes"
-	"compress/flate"
 	"errors"
 	"fmt"
 	"io"
@@ -32,6 +31,8 @@ import (
 
 	"github.com/fnguard/fnguard/internal/ecosystem"
 	"github.com/fnguard/fnguard/vulndb/osv"
+
+	"github.com/fnguard/fnguard/internal/inflate"
 )
 
 var (
@@ -368,7 +369,7 @@ func (db *DB) decodeRecord(id string, v []byte) (*osv.Record, error) {
 	}
 	buf := bufPool.Get().(*bytes.Buffer)
 	defer bufPool.Put(buf)
-	if err := inflate(buf, v); err != nil {
+	if err := inflateRecord(buf, v); err != nil {
 		return nil, fmt.Errorf("%s: record %s: %v: %w", db.path, id, err, ErrCorrupt)
 	}
 	// Parse copies what it keeps: the buffer goes back to the pool.
@@ -468,14 +469,14 @@ func formatTime(t time.Time) []byte {
 // flateDict): no gzip header (18 bytes per record saved; bbolt's page
 // structure already guards integrity) and no zstd in the standard library.
 var flatePool = sync.Pool{New: func() any {
-	w, _ := flate.NewWriterDict(nil, flate.DefaultCompression, []byte(flateDict))
+	w, _ := inflate.NewWriterDict(nil, inflate.DefaultCompression, []byte(flateDict))
 	return w
 }}
 
 func compress(raw []byte) []byte {
 	var buf bytes.Buffer
 	buf.Grow(len(raw) / 3)
-	w := flatePool.Get().(*flate.Writer)
+	w := flatePool.Get().(*inflate.Writer)
 	w.Reset(&buf)
 	w.Write(raw)
 	w.Close()
@@ -489,7 +490,7 @@ const maxStoredRecord = maxRecordBytes
 
 func decompress(v []byte) ([]byte, error) {
 	var buf bytes.Buffer
-	if err := inflate(&buf, v); err != nil {
+	if err := inflateRecord(&buf, v); err != nil {
 		return nil, err
 	}
 	return buf.Bytes(), nil
@@ -500,19 +501,19 @@ func decompress(v []byte) ([]byte, error) {
 // reset onto each record with the dictionary instead.
 var (
 	inflatePool = sync.Pool{New: func() any {
-		return flate.NewReaderDict(bytes.NewReader(nil), []byte(flateDict))
+		return inflate.NewReaderDict(bytes.NewReader(nil), []byte(flateDict))
 	}}
 	bufPool   = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 	dictBytes = []byte(flateDict)
 )
 
-// inflate decompresses a stored value into buf (reset first), bounded by
+// inflateRecord decompresses a stored value into buf (reset first), bounded by
 // maxStoredRecord.
-func inflate(buf *bytes.Buffer, v []byte) error {
+func inflateRecord(buf *bytes.Buffer, v []byte) error {
 	buf.Reset()
 	r := inflatePool.Get().(io.ReadCloser)
 	defer inflatePool.Put(r)
-	if err := r.(flate.Resetter).Reset(bytes.NewReader(v), dictBytes); err != nil {
+	if err := r.(inflate.Resetter).Reset(bytes.NewReader(v), dictBytes); err != nil {
 		return err
 	}
 	if _, err := buf.ReadFrom(io.LimitReader(r, maxStoredRecord+1)); err != nil {

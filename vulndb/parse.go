@@ -13,6 +13,8 @@ import (
 
 	"github.com/fnguard/fnguard/internal/ecosystem"
 	"github.com/fnguard/fnguard/vulndb/osv"
+
+	"github.com/fnguard/fnguard/internal/inflate"
 )
 
 // errTooMany stops reading modified_id.csv once fetching the changed records
@@ -122,7 +124,7 @@ type zipRecord struct {
 // are not valid OSV JSON are returned as invalid and skipped; a damaged zip
 // (bad structure, bad checksum, over a limit) is an error naming where.
 func readZip(ra io.ReaderAt, size int64, where string, fn func(zipRecord) error) ([]InvalidRecord, error) {
-	zr, err := zip.NewReader(ra, size)
+	zr, err := inflate.NewZipReader(ra, size)
 	// Entry names are never used as paths, so an "insecure" name is only
 	// checked like any other below.
 	if err != nil && !errors.Is(err, zip.ErrInsecurePath) {
