@@ -121,11 +121,21 @@ func EvaluateWith(res *vulndb.Result, in Input) *Verdict {
 	used := make([]bool, len(p.Ignores))
 	expired := make([]bool, len(p.Ignores))
 	var lines []reasonLine
+	decisions := decisionSet{}
+	fnsOf := map[string][]string{}
 	for i, f := range res.Findings {
 		d, l := decide(f, p, b, now, used, expired, sc, in.VEX)
+		artifact := ""
 		if in.Release != nil && f.Package != nil {
-			d.Functions = in.Release.FunctionIDs(f.Package.Artifact)
+			artifact = f.Package.Artifact
+			fns, ok := fnsOf[artifact]
+			if !ok {
+				fns = in.Release.FunctionIDs(artifact)
+				fnsOf[artifact] = fns
+			}
+			d.Functions = fns
 		}
+		d = decisions.intern(d, artifact)
 		for j := range l {
 			l[j].fns = d.Functions
 			l[j].block = d.Blocking && l[j].class != classWarn
@@ -242,6 +252,47 @@ func EvaluateWith(res *vulndb.Result, in Input) *Verdict {
 		}
 	}
 	return v
+}
+
+// decisionSet shares equal decisions among findings. Decisions are not
+// changed once made (blastRadius copies one before it adds to it), and the
+// findings of one advisory across thousands of packages mostly decide
+// alike: at 200,000 packages a Decision per finding was an eighth of the
+// scan's live memory.
+type decisionSet map[decisionKey]*Decision
+
+type decisionKey struct {
+	blocking, ignored, ignoreExpired, inBaseline, highlight, blast bool
+	why, ignoreReason, threshold                                   string
+	ignoreExpires                                                  time.Time
+	vexState, vexJustification, vexDetail, vexSource               string
+	// artifact stands for Functions: they are the artifact's.
+	artifact string
+}
+
+func (s decisionSet) intern(d *Decision, artifact string) *Decision {
+	k := decisionKey{
+		blocking: d.Blocking, ignored: d.Ignored, ignoreExpired: d.IgnoreExpired, inBaseline: d.InBaseline,
+		highlight: d.Highlight, blast: d.BlastRadius,
+		why: strings.Join(d.Why, "\x00"), ignoreReason: d.IgnoreReason, threshold: d.Threshold,
+		ignoreExpires: d.IgnoreExpires,
+		vexState:      d.VEXState, vexJustification: d.VEXJustification, vexDetail: d.VEXDetail, vexSource: d.VEXSource,
+		artifact: artifact,
+	}
+	if same, ok := s[k]; ok {
+		return same
+	}
+	s[k] = d
+	return d
+}
+
+// own gives decisions[i] a copy of its own before it is changed: it may be
+// shared with other findings (decisionSet).
+func own(decisions []*Decision, i int) *Decision {
+	c := *decisions[i]
+	c.Why = slices.Clone(c.Why)
+	decisions[i] = &c
+	return &c
 }
 
 // ignoreName is how messages name an ignore: its advisory ID or its rule.

@@ -289,7 +289,7 @@ func blastRadius(f *release.Function, roles []*RoleDecision, res *vulndb.Result,
 		return strings.Compare(pkgLabel(fa.Package), pkgLabel(fb.Package))
 	})
 	for _, i := range picked {
-		decisions[i].BlastRadius = true
+		own(decisions, i).BlastRadius = true
 	}
 	top := picked[0]
 	fd := res.Findings[top]
@@ -297,7 +297,8 @@ func blastRadius(f *release.Function, roles []*RoleDecision, res *vulndb.Result,
 		Role: failing[0], MoreRole: len(failing) - 1,
 		BaseScore: envs[top][0], Environmental: envs[top][1], EnvVector: vectors[top], Severity: osv.SeverityCritical}
 	b.Text = blastText(f, b)
-	decisions[top].Why = append(decisions[top].Why, "blast radius: "+b.Role.Finding.Rule+" in function "+f.ID+": critical, blocking")
+	d := own(decisions, top)
+	d.Why = append(d.Why, "blast radius: "+b.Role.Finding.Rule+" in function "+f.ID+": critical, blocking")
 	return b
 }
 

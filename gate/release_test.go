@@ -413,3 +413,48 @@ func TestReleaseLayers(t *testing.T) {
 		t.Errorf("reasons %q", v.Reasons)
 	}
 }
+
+// TestEqualDecisionsShared: findings that decide alike share one Decision,
+// and the blast radius, which adds to the decisions it picks, changes
+// copies: a line said of one finding is never said of another.
+func TestEqualDecisionsShared(t *testing.T) {
+	res, rel := appResult(t, []string{minimistID}, zipFunction("OrdersFunction", adminRole()))
+	if len(res.Findings) != 1 {
+		t.Fatalf("%d minimist findings, want 1", len(res.Findings))
+	}
+	twin := *res.Findings[0]
+	p := *twin.Package
+	p.Name, p.PURL = "minimist-fork", "pkg:npm/minimist-fork@1.2.5"
+	twin.Package = &p
+	res.Findings = append(res.Findings, &twin)
+
+	plain := EvaluateWith(res, Input{Now: now})
+	if plain.Decisions[0] != plain.Decisions[1] {
+		t.Errorf("two findings deciding alike hold two decisions: %+v and %+v", plain.Decisions[0], plain.Decisions[1])
+	}
+
+	v := EvaluateWith(res, Input{Release: rel, Now: now})
+	a, b := v.Decisions[0], v.Decisions[1]
+	if a == b {
+		t.Fatal("blast radius changed a shared decision")
+	}
+	if !a.BlastRadius || !b.BlastRadius {
+		t.Errorf("both ship in the function with Action \"*\": blast %v and %v", a.BlastRadius, b.BlastRadius)
+	}
+	said := 0
+	for _, d := range []*Decision{a, b} {
+		for _, w := range d.Why {
+			if strings.HasPrefix(w, "blast radius: ") {
+				said++
+			}
+		}
+	}
+	if said != 1 {
+		t.Errorf("the blast radius line is said %d times, want once (of the finding it names): %q, %q", said, a.Why, b.Why)
+	}
+	for _, d := range plain.Decisions {
+		if d.BlastRadius || len(d.Why) != 1 {
+			t.Errorf("the release's evaluation changed an earlier verdict's decision: %+v", d)
+		}
+	}
+}
