@@ -255,28 +255,64 @@ func writeJSON(w io.Writer, m *model, opts Options) error {
 	if r.Application == nil {
 		fields = slices.DeleteFunc(fields, func(f jsonField) bool { return f.name == "application" })
 	}
-	bw.WriteString("{\n")
+	if jv := r.Verdict; jv != nil {
+		// A failing scan of 200,000 packages has as many reasons: written
+		// whole they were the largest buffer of the report.
+		fields[len(fields)-1] = jsonField{name: "verdict", write: func(w io.Writer) error {
+			return writeObject(w, ind, "  ", []jsonField{
+				{name: "pass", v: jv.Pass},
+				{name: "reasons", n: len(jv.Reasons), each: encodeEach(jv.Reasons, same[string])},
+				{name: "notes", n: len(jv.Notes), each: encodeEach(jv.Notes, same[string])},
+				{name: "unchecked_blocking", v: jv.UncheckedBlocking},
+				{name: "stale_ignores", v: jv.StaleIgnores},
+				{name: "expired_ignores", v: jv.ExpiredIgnores},
+				{name: "out_of_scope_ignores", v: jv.OutOfScopeIgnores},
+				{name: "policy", v: jv.Policy},
+			})
+		}}
+	}
+	if err := writeObject(bw, ind, "", fields); err != nil {
+		return err
+	}
+	bw.WriteString("\n")
+	return bw.Flush()
+}
+
+func same[T any](v T) T { return v }
+
+// writeObject writes an object of fields whose closing brace stands at
+// prefix, its members one level in, each as jsonField says.
+func writeObject(w io.Writer, ind *indenter, prefix string, fields []jsonField) error {
+	inner := prefix + "  "
+	if _, err := io.WriteString(w, "{\n"); err != nil {
+		return err
+	}
 	for i, f := range fields {
-		fmt.Fprintf(bw, "  %q: ", f.name)
+		if _, err := fmt.Fprintf(w, "%s%q: ", inner, f.name); err != nil {
+			return err
+		}
 		var err error
 		switch {
 		case f.write != nil:
-			err = f.write(bw)
+			err = f.write(w)
 		case f.each != nil:
-			err = writeList(bw, f.n, "    ", f.each)
+			err = writeList(w, f.n, inner+"  ", f.each)
 		default:
-			err = ind.write(bw, f.v, "  ")
+			err = ind.write(w, f.v, inner)
 		}
 		if err != nil {
 			return err
 		}
+		sep := "\n"
 		if i < len(fields)-1 {
-			bw.WriteString(",")
+			sep = ",\n"
 		}
-		bw.WriteString("\n")
+		if _, err := io.WriteString(w, sep); err != nil {
+			return err
+		}
 	}
-	bw.WriteString("}\n")
-	return bw.Flush()
+	_, err := io.WriteString(w, prefix+"}")
+	return err
 }
 
 // writeList writes a JSON array of n elements, one level below prefix's

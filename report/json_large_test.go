@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"fmt"
 	"testing"
+	"time"
 
+	"github.com/fnguard/fnguard/gate"
 	"github.com/fnguard/fnguard/lockfiles"
 	"github.com/fnguard/fnguard/vulndb"
 	"github.com/fnguard/fnguard/vulndb/osv"
@@ -36,4 +38,12 @@ func TestJSONLargeListsEqualEncoder(t *testing.T) {
 	if c := bytes.Count(got, []byte(`"id": "GHSA-`)); c != 2000 {
 		t.Fatalf("%d findings written, want 2000", c)
 	}
+	// With the gate's verdict: a reason per blocking finding and a note
+	// per unchecked package, streamed like the findings.
+	v := gate.EvaluateWith(res, gate.Input{Policy: gate.DefaultPolicy(), Now: time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC)})
+	if len(v.Reasons) < 2000 {
+		t.Fatalf("%d reasons, want one per finding at least", len(v.Reasons))
+	}
+	v.Notes = append(v.Notes, "a note with \"quotes\" and <b>")
+	checkStreamedJSON(t, res, v)
 }

@@ -120,6 +120,9 @@ type model struct {
 
 var errNoResult = errors.New("report: no scan result")
 
+// noDecision stands for a finding without a verdict; never changed.
+var noDecision = &gate.Decision{}
+
 func newModel(res *vulndb.Result, v *gate.Verdict) (*model, error) {
 	if res == nil {
 		return nil, errNoResult
@@ -138,11 +141,12 @@ func newModel(res *vulndb.Result, v *gate.Verdict) (*model, error) {
 			m.artIdx[a.Path] = i
 		}
 	}
+	m.items = make([]item, 0, len(res.Findings))
 	for i, f := range res.Findings {
 		if f == nil || f.Package == nil {
 			return nil, fmt.Errorf("report: finding %d has no package", i)
 		}
-		d := &gate.Decision{}
+		d := noDecision
 		if v != nil && v.Decisions[i] != nil {
 			d = v.Decisions[i]
 		}
@@ -167,9 +171,15 @@ func newModel(res *vulndb.Result, v *gate.Verdict) (*model, error) {
 		}
 		return a.f.ID < b.f.ID
 	})
+	// Items are sorted by artifact: each artifact's are a run of them.
 	m.byArt = make([][]item, len(m.arts)+1)
-	for _, it := range m.items {
-		m.byArt[it.art] = append(m.byArt[it.art], it)
+	for start := 0; start < len(m.items); {
+		end := start + 1
+		for end < len(m.items) && m.items[end].art == m.items[start].art {
+			end++
+		}
+		m.byArt[m.items[start].art] = m.items[start:end:end]
+		start = end
 	}
 	m.unc = append([]vulndb.Unchecked(nil), res.Unchecked...)
 	sort.SliceStable(m.unc, func(i, j int) bool {
