@@ -378,7 +378,7 @@ func TestEnvironmental(t *testing.T) {
 	if len(want) > 0 {
 		t.Fatalf("findings missing: %v", want)
 	}
-	if b, e, v := Environmental(&vulndb.Finding{}); b != 0 || e != 0 || v != "" {
+	if b, e, v := Environmental(&vulndb.Finding{Finding: osv.Finding{Advisory: &osv.Advisory{}}}); b != 0 || e != 0 || v != "" {
 		t.Errorf("no vector: %v %v %q", b, e, v)
 	}
 }

@@ -246,7 +246,7 @@ func TestSharedShoppingCart(t *testing.T) {
 	for _, a := range res.Inventory.Artifacts {
 		for _, p := range a.Packages {
 			if p.Name == "requests" {
-				requests = &vulndb.Finding{Finding: osv.Finding{ID: "GHSA-j8r2-6x86-q33q", Severity: osv.SeverityMedium, Summary: "Unintended leak of Proxy-Authorization header in requests"}, Package: p}
+				requests = &vulndb.Finding{Finding: osv.Finding{Advisory: &osv.Advisory{ID: "GHSA-j8r2-6x86-q33q", Summary: "Unintended leak of Proxy-Authorization header in requests"}, Severity: osv.SeverityMedium}, Package: p}
 			}
 		}
 	}

@@ -29,9 +29,9 @@ func TestJSONLargeListsEqualEncoder(t *testing.T) {
 			continue
 		}
 		id := fmt.Sprintf("GHSA-%04d-test-case", i)
-		res.Findings = append(res.Findings, &vulndb.Finding{Package: p, Finding: osv.Finding{ID: id,
-			Summary: fmt.Sprintf("Prototype pollution {%d} in [pkg], \"a\": b", i), Severity: osv.SeverityHigh, Score: 7.5,
-			Fixed: []string{"2.0.0"}, Aliases: []string{fmt.Sprintf("CVE-2026-%05d", i)}}})
+		res.Findings = append(res.Findings, &vulndb.Finding{Package: p, Finding: osv.Finding{Advisory: &osv.Advisory{ID: id,
+			Summary: fmt.Sprintf("Prototype pollution {%d} in [pkg], \"a\": b", i), Aliases: []string{fmt.Sprintf("CVE-2026-%05d", i)}},
+			Severity: osv.SeverityHigh, Score: 7.5, Fixed: []string{"2.0.0"}}})
 		res.Fixes = append(res.Fixes, vulndb.Fix{Package: p, Version: "2.0.0", Clears: []string{id}})
 	}
 	got := checkStreamedJSON(t, res, nil)

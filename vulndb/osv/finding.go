@@ -5,14 +5,16 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 )
 
 // Finding is one issue affecting one package version: every record that
-// describes it (GHSA, CVE-derived PYSEC, GO, …) folded together.
+// describes it (GHSA, CVE-derived PYSEC, GO, …) folded together. What the
+// records say whatever the version is its Advisory, shared by every
+// package version the same records match; severity and fixes are the
+// version's own (a record can score or fix one range differently).
 type Finding struct {
-	ID      string   // primary ID, always one of Records (see primaryRank)
-	Aliases []string // every other ID of the issue, sorted
-	Summary string
+	*Advisory
 
 	Severity       string  // critical|high|medium|low|unscored
 	Score          float64 // CVSS score; 0 when unscored, label-only or malicious
@@ -24,8 +26,16 @@ type Finding struct {
 	// which one that was.
 	SeverityType string
 
-	Malicious  bool     // a MAL- record is in the group; always critical
-	Fixed      []string // fixed versions above the scanned one, from the entries that matched, in version order
+	Fixed []string // fixed versions above the scanned one, from the entries that matched, in version order
+}
+
+// Advisory is what a group of aliased records says of itself. It is shared
+// and must not be changed once built.
+type Advisory struct {
+	ID         string   // primary ID, always one of Records (see primaryRank)
+	Aliases    []string // every other ID of the issue, sorted
+	Summary    string
+	Malicious  bool // a MAL- record is in the group; always critical
 	CWEs       []string
 	References []string
 	Records    []*Record // the grouped records, primary first
@@ -71,7 +81,28 @@ type hit struct {
 // The version is validated first, whatever the records: an error wrapping
 // ErrUnparseableVersion means the package could not be checked and must be
 // reported as such. Findings are sorted by SeverityRank, then ID.
+//
+// Each call builds its own Advisories; a scan of many packages shares them
+// through Advisories.Match.
 func MatchPackage(records []*Record, eco, name, version string) ([]Finding, error) {
+	return (*Advisories)(nil).Match(records, eco, name, version)
+}
+
+// Advisories shares the Advisory of each group of records among the
+// findings of a scan: at 200,000 packages the aliases, CWEs and references
+// copied into every finding were a tenth of the scan's live memory. The
+// zero value is ready; nil shares nothing. Safe for concurrent use.
+type Advisories struct {
+	mu sync.Mutex
+	m  map[advisoryKey]*Advisory
+}
+
+// advisoryKey names a group by its records, primary first. Groups of more
+// records than it holds (rare) are not shared.
+type advisoryKey [4]*Record
+
+// Match is MatchPackage, sharing advisories with earlier matches.
+func (a *Advisories) Match(records []*Record, eco, name, version string) ([]Finding, error) {
 	pv, err := newPkgVersion(eco, version)
 	if err != nil {
 		return nil, err
@@ -99,7 +130,7 @@ func MatchPackage(records []*Record, eco, name, version string) ([]Finding, erro
 	groups := groupAliases(hits)
 	findings := make([]Finding, 0, len(groups))
 	for _, g := range groups {
-		findings = append(findings, buildFinding(g, pv))
+		findings = append(findings, buildFinding(a.advisory(g), g, pv))
 	}
 	slices.SortFunc(findings, func(a, b Finding) int {
 		if c := cmp.Compare(SeverityRank(a.Severity), SeverityRank(b.Severity)); c != 0 {
@@ -155,49 +186,53 @@ func groupAliases(hits []hit) [][]hit {
 	return groups
 }
 
-func buildFinding(g []hit, pv *pkgVersion) Finding {
-	primary := g[0].rec
-	f := Finding{ID: primary.ID}
+// advisory returns the group's Advisory, built once per Advisories.
+func (a *Advisories) advisory(g []hit) *Advisory {
+	if a == nil || len(g) > len(advisoryKey{}) {
+		return buildAdvisory(g)
+	}
+	var k advisoryKey
+	for i, h := range g {
+		k[i] = h.rec
+	}
+	a.mu.Lock()
+	adv, ok := a.m[k]
+	a.mu.Unlock()
+	if ok {
+		return adv
+	}
+	adv = buildAdvisory(g)
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if same, ok := a.m[k]; ok {
+		return same // built meanwhile by another goroutine
+	}
+	if a.m == nil {
+		a.m = map[advisoryKey]*Advisory{}
+	}
+	a.m[k] = adv
+	return adv
+}
 
+func buildAdvisory(g []hit) *Advisory {
+	primary := g[0].rec
+	adv := &Advisory{ID: primary.ID, Records: make([]*Record, 0, len(g))}
 	ids := map[string]bool{}
 	for _, h := range g {
-		f.Records = append(f.Records, h.rec)
+		adv.Records = append(adv.Records, h.rec)
 		ids[h.rec.ID] = true
 		for _, a := range h.rec.Aliases {
 			if a = strings.TrimSpace(a); a != "" {
 				ids[a] = true
 			}
 		}
+		if isMalicious(h.rec) {
+			adv.Malicious = true
+		}
 	}
 	delete(ids, primary.ID)
-	f.Aliases = sortedKeys(ids)
-
-	f.Summary = summaryOf(g)
-
-	// Highest confidence wins across the group; among equals (v3 and v4
-	// vectors are equals) the higher score, then the record nearer the
-	// primary. A GO or PYSEC primary thus
-	// shows its GHSA alias's CVSS vector instead of "unscored".
-	var best scored
-	bestFrom := ""
-	for _, h := range g {
-		if isMalicious(h.rec) {
-			f.Malicious = true
-		}
-		s := recordSeverity(h.rec, h.entries)
-		if bestFrom == "" || s.better(best) {
-			best, bestFrom = s, h.rec.ID
-		}
-	}
-	f.Severity, f.Score, f.Vector = best.label, best.score, best.vector
-	if best.conf > confNone {
-		f.SeveritySource, f.SeverityType = best.source, best.source
-		if bestFrom != primary.ID {
-			f.SeveritySource = fmt.Sprintf("alias %s %s", bestFrom, best.source)
-		}
-	}
-
-	f.Fixed = fixesAbove(g, pv)
+	adv.Aliases = sortedKeys(ids)
+	adv.Summary = summaryOf(g)
 
 	cwes := map[string]bool{}
 	seenRef := map[string]bool{}
@@ -210,11 +245,36 @@ func buildFinding(g []hit, pv *pkgVersion) Finding {
 		for _, ref := range h.rec.References {
 			if ref.URL != "" && !seenRef[ref.URL] {
 				seenRef[ref.URL] = true
-				f.References = append(f.References, ref.URL)
+				adv.References = append(adv.References, ref.URL)
 			}
 		}
 	}
-	f.CWEs = sortedKeys(cwes)
+	adv.CWEs = sortedKeys(cwes)
+	return adv
+}
+
+func buildFinding(adv *Advisory, g []hit, pv *pkgVersion) Finding {
+	f := Finding{Advisory: adv}
+	// Highest confidence wins across the group; among equals (v3 and v4
+	// vectors are equals) the higher score, then the record nearer the
+	// primary. A GO or PYSEC primary thus
+	// shows its GHSA alias's CVSS vector instead of "unscored".
+	var best scored
+	bestFrom := ""
+	for _, h := range g {
+		s := recordSeverity(h.rec, h.entries)
+		if bestFrom == "" || s.better(best) {
+			best, bestFrom = s, h.rec.ID
+		}
+	}
+	f.Severity, f.Score, f.Vector = best.label, best.score, best.vector
+	if best.conf > confNone {
+		f.SeveritySource, f.SeverityType = best.source, best.source
+		if bestFrom != adv.ID {
+			f.SeveritySource = fmt.Sprintf("alias %s %s", bestFrom, best.source)
+		}
+	}
+	f.Fixed = fixesAbove(g, pv)
 	return f
 }
 

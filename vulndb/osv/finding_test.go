@@ -4,6 +4,7 @@ import (
 	"errors"
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -274,4 +275,67 @@ func TestMatchPackageErrors(t *testing.T) {
 	if fs, err := MatchPackage([]*Record{nil}, "npm", "left-pad", "1.3.0"); err != nil || len(fs) != 0 {
 		t.Errorf("nil record = %v, %v", fs, err)
 	}
+}
+
+// TestAdvisoriesShared: matches through one Advisories share each group's
+// Advisory across versions and goroutines, and each finding keeps its own
+// version's fixes; apart from that, shared and unshared matches agree.
+func TestAdvisoriesShared(t *testing.T) {
+	all := allTestRecords(t)
+	versions := []string{"6.0.0", "6.19.0", "6.28.0", "5.0.0"}
+	var adv Advisories
+	got := make([][]Finding, len(versions))
+	var wg sync.WaitGroup
+	for round := 0; round < 8; round++ {
+		for i, v := range versions {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				fs, err := adv.Match(all, "npm", "sequelize", v)
+				if err != nil {
+					t.Error(err)
+				}
+				if round == 0 {
+					got[i] = fs
+				}
+			}()
+		}
+	}
+	wg.Wait()
+	byID := map[string]*Advisory{}
+	for i, v := range versions {
+		alone, err := MatchPackage(all, "npm", "sequelize", v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got[i], alone) {
+			t.Errorf("%s: shared %+v\nalone %+v", v, got[i], alone)
+		}
+		for j, f := range got[i] {
+			if prev, ok := byID[f.ID]; ok && prev != f.Advisory {
+				t.Errorf("%s %s: a second Advisory for one group of records", v, f.ID)
+			}
+			byID[f.ID] = f.Advisory
+			if f.Advisory == alone[j].Advisory {
+				t.Errorf("%s %s: MatchPackage shares with an Advisories it was not given", v, f.ID)
+			}
+		}
+	}
+	if len(byID) < 2 {
+		t.Fatalf("%d advisories over %v: the test shares nothing", len(byID), versions)
+	}
+	// One advisory for both versions it affects.
+	f6, f619 := findingByID(got[0], "GHSA-wrh9-cjv3-2hpw"), findingByID(got[1], "GHSA-wrh9-cjv3-2hpw")
+	if f6 == nil || f619 == nil || f6.Advisory != f619.Advisory || !reflect.DeepEqual(f6.Fixed, []string{"6.19.1"}) {
+		t.Errorf("wrh9 at 6.0.0 and 6.19.0: %+v, %+v", f6, f619)
+	}
+}
+
+func findingByID(fs []Finding, id string) *Finding {
+	for i := range fs {
+		if fs[i].ID == id {
+			return &fs[i]
+		}
+	}
+	return nil
 }
