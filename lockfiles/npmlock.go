@@ -347,6 +347,51 @@ type npmFold struct {
 	// metadata); the inventory does not use it, and classifying 200,000
 	// resolved URLs is not free.
 	sources bool
+	// strs and lics intern what entries repeat (a name at each of its
+	// versions, versions, licences, required names): the decoder makes a
+	// string per occurrence, and the packages keep them.
+	strs map[string]string
+	lics map[string][]string
+}
+
+func (f *npmFold) str(s string) string {
+	if c, ok := f.strs[s]; ok {
+		return c
+	}
+	if f.strs == nil {
+		f.strs = map[string]string{}
+	}
+	f.strs[s] = s
+	return s
+}
+
+// licenses interns a licence list. The shared slices are full (len ==
+// cap), so an append to one never writes into another package's.
+func (f *npmFold) licenses(l []string) []string {
+	if len(l) == 0 {
+		return nil
+	}
+	k := strings.Join(l, "\x00")
+	if c, ok := f.lics[k]; ok {
+		return c
+	}
+	if f.lics == nil {
+		f.lics = map[string][]string{}
+	}
+	c := slices.Clip(l)
+	for i := range c {
+		c[i] = f.str(c[i])
+	}
+	f.lics[k] = c
+	return c
+}
+
+// names interns required names in place.
+func (f *npmFold) names(deps []string) []string {
+	for i, d := range deps {
+		deps[i] = f.str(d)
+	}
+	return deps
 }
 
 func (f *npmFold) source(resolved, commit string) metadata.NPMPackageSource {
@@ -392,15 +437,16 @@ func (f *npmFold) addPackage(p string, d *npmLockPackage) {
 	if name == "" {
 		name = npmNameFromPath(p)
 	}
+	name = f.str(name)
+	version := f.str(d.Version)
 	if i := strings.LastIndex(p, "node_modules/"); i >= 0 {
-		n := d.Name
-		if n == "" {
-			n = p[i+len("node_modules/"):]
+		n := name
+		if d.Name == "" {
+			n = f.str(p[i+len("node_modules/"):])
 		}
 		deps := append(append(d.Dependencies, d.OptionalDependencies...), d.PeerDependencies...)
-		f.tree = append(f.tree, npmNode{dir: p, name: n, version: d.Version, deps: deps})
+		f.tree = append(f.tree, npmNode{dir: p, name: n, version: version, deps: f.names(deps)})
 	}
-	version := d.Version
 	commit := npmCommit(d.Resolved)
 	if commit == "" && d.Version != "" {
 		commit = npmCommit(d.Version)
@@ -414,7 +460,7 @@ func (f *npmFold) addPackage(p string, d *npmLockPackage) {
 		groups:    d.depGroups(),
 		source:    f.source(d.Resolved, commit),
 		integrity: d.Integrity,
-		licenses:  d.License,
+		licenses:  f.licenses(d.License),
 	})
 }
 

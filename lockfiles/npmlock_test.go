@@ -7,9 +7,11 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+	"unsafe"
 
 	"github.com/google/osv-scalibr/extractor/filesystem"
 	"github.com/google/osv-scalibr/extractor/filesystem/language/javascript/metadata"
@@ -357,4 +359,33 @@ func FuzzPipfileLock(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestNPMLockInterned: what entries repeat is held once, and a shared
+// licence list cannot be changed through another package's append.
+func TestNPMLockInterned(t *testing.T) {
+	dir := writeTree(t, text("package-lock.json", `{"name":"app","lockfileVersion":3,"packages":{
+		"":{"name":"app"},
+		"node_modules/a":{"version":"1.0.0","license":"MIT","dependencies":{"b":"^2"}},
+		"node_modules/b":{"version":"2.0.0","license":"MIT"},
+		"node_modules/c/node_modules/b":{"version":"1.0.0","license":"MIT"},
+		"node_modules/c":{"version":"1.0.0","license":"ISC","dependencies":{"b":"^1"}}}}`))
+	a, _ := readOne(t, filepath.Join(dir, "package-lock.json"), Options{})
+	pa, pb2, pb1 := pkg(t, a, "npm", "a", "1.0.0"), pkg(t, a, "npm", "b", "2.0.0"), pkg(t, a, "npm", "b", "1.0.0")
+	if unsafe.StringData(pb2.Name) != unsafe.StringData(pb1.Name) {
+		t.Error("the name of b is held twice")
+	}
+	if unsafe.StringData(pa.Version) != unsafe.StringData(pkg(t, a, "npm", "c", "1.0.0").Version) {
+		t.Error("version 1.0.0 is held twice")
+	}
+	if &pa.Licenses[0] != &pb2.Licenses[0] {
+		t.Error("the licence list [MIT] is held twice")
+	}
+	grown := append(pa.Licenses, "Apache-2.0")
+	if len(pb2.Licenses) != 1 || len(pb1.Licenses) != 1 || pb1.Licenses[0] != "MIT" || len(grown) != 2 {
+		t.Errorf("an append to one package's licences reached another's: %q %q", pb2.Licenses, pb1.Licenses)
+	}
+	if !slices.Equal(pa.DependsOn, []string{pb2.PURL}) {
+		t.Errorf("a depends on %q, want b 2.0.0", pa.DependsOn)
+	}
 }

@@ -52,7 +52,10 @@ func PURL(eco, name, version string) string {
 	if strings.TrimSpace(n) == "" {
 		return "" // "g:" or "a/": no name, and a purl needs one
 	}
-	return packageurl.NewPackageURL(typ, ns, n, version, nil, "").ToString()
+	// ToString allocates 32 bytes more than a typical purl needs, and the
+	// purl lives as long as its package: a copy of its own length is half
+	// the memory (9 MB at 200,000 packages).
+	return strings.Clone(packageurl.NewPackageURL(typ, ns, n, version, nil, "").ToString())
 }
 
 // ParsePURL reads a purl into an OSV ecosystem, name and version.
