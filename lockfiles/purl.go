@@ -82,9 +82,75 @@ func ParsePURL(s string) (eco, name, version string, err error) {
 	return eco, name, p.Version, nil
 }
 
-// npm's semver: numeric identifiers fit a JavaScript safe integer and the
-// whole version is at most 256 characters (node-semver's MAX_LENGTH).
-var npmSemver = regexp.MustCompile(`^v?(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$`)
+// npmSemver parses npm's semver (node-semver's strict grammar, a leading
+// "v" allowed) and returns the major, minor and patch numbers as written.
+// It is the grammar of the expression in TestNPMSemverMatchesRegexp, by
+// hand: the expression was a tenth of the CPU of a 200,000-entry scan.
+func npmSemver(v string) (nums [3]string, ok bool) {
+	v = strings.TrimPrefix(v, "v")
+	for i := range nums {
+		n := 0
+		for n < len(v) && isDigit(v[n]) {
+			n++
+		}
+		if n == 0 || (n > 1 && v[0] == '0') {
+			return nums, false
+		}
+		nums[i], v = v[:n], v[n:]
+		if i < 2 {
+			if v == "" || v[0] != '.' {
+				return nums, false
+			}
+			v = v[1:]
+		}
+	}
+	if rest, ok := strings.CutPrefix(v, "-"); ok {
+		pre, build, _ := strings.Cut(rest, "+")
+		for _, id := range strings.Split(pre, ".") {
+			if !semverIdent(id) || (allDigits(id) && len(id) > 1 && id[0] == '0') {
+				return nums, false
+			}
+		}
+		if len(pre) == len(rest) {
+			return nums, true
+		}
+		v = "+" + build
+	}
+	if build, ok := strings.CutPrefix(v, "+"); ok {
+		for _, id := range strings.Split(build, ".") {
+			if !semverIdent(id) {
+				return nums, false
+			}
+		}
+		return nums, true
+	}
+	return nums, v == ""
+}
+
+func isDigit(c byte) bool { return '0' <= c && c <= '9' }
+
+// semverIdent: one or more of [0-9A-Za-z-].
+func semverIdent(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !isDigit(c) && !('a' <= c && c <= 'z') && !('A' <= c && c <= 'Z') && c != '-' {
+			return false
+		}
+	}
+	return true
+}
+
+func allDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if !isDigit(s[i]) {
+			return false
+		}
+	}
+	return true
+}
 
 const maxSafeInteger = 1<<53 - 1
 
@@ -108,11 +174,11 @@ func ValidateVersion(eco, v string) error {
 	}
 	switch eco {
 	case ecosystem.NPM, ecosystem.CratesIO:
-		m := npmSemver.FindStringSubmatch(v)
-		if m == nil {
+		nums, ok := npmSemver(v)
+		if !ok {
 			return errors.New("not a semantic version")
 		}
-		for _, part := range m[1:4] {
+		for _, part := range nums {
 			if n, err := strconv.ParseUint(part, 10, 64); err != nil || n > maxSafeInteger {
 				return fmt.Errorf("version number %s is too large", truncate(part, 40))
 			}
