@@ -210,7 +210,7 @@ func matchPackage(db *DB, adv *osv.Advisories, p *lockfiles.Package) (matched, e
 	}
 	fix := Fix{Package: p, Clears: ids}
 	if p.VersionError == "" {
-		if v, ok := osv.ClearingVersion(matched, p.Ecosystem, p.Name, version); ok {
+		if v, ok := adv.ClearingVersion(matched, p.Ecosystem, p.Name, version); ok {
 			if p.Ecosystem == ecosystem.Go && p.Name != "stdlib" && !strings.HasPrefix(v, "v") {
 				v = "v" + v
 			}

@@ -95,6 +95,65 @@ func MatchPackage(records []*Record, eco, name, version string) ([]Finding, erro
 type Advisories struct {
 	mu sync.Mutex
 	m  map[advisoryKey]*Advisory
+
+	// What else every package of a name repeats: the index of each long
+	// `versions` list, and whether a record affects a candidate fix.
+	listedMu sync.Mutex
+	listedIx map[*Affected]*listedIndex
+	affMu    sync.Mutex
+	aff      map[affectsKey]bool
+}
+
+type affectsKey struct {
+	r                  *Record
+	eco, name, version string
+}
+
+// pkgVersion prepares a version for matching within this scan;
+// fromRecord says it is a record's (see preparePkgVersion).
+func (a *Advisories) pkgVersion(eco, version string, fromRecord bool) (*pkgVersion, error) {
+	pv, err := preparePkgVersion(eco, version, fromRecord)
+	if pv != nil {
+		pv.scan = a
+	}
+	return pv, err
+}
+
+func (a *Advisories) listed(e *Affected) *listedIndex {
+	a.listedMu.Lock()
+	defer a.listedMu.Unlock()
+	x, ok := a.listedIx[e]
+	if !ok {
+		if a.listedIx == nil {
+			a.listedIx = map[*Affected]*listedIndex{}
+		}
+		x = newListedIndex(e.Versions)
+		a.listedIx[e] = x
+	}
+	return x
+}
+
+// affects reports whether r affects pv for the package, remembered for
+// the scan when a is not nil.
+func (a *Advisories) affects(r *Record, eco, name string, pv *pkgVersion) bool {
+	if a == nil {
+		return len(affectingEntries(r, eco, name, pv)) > 0
+	}
+	k := affectsKey{r, eco, name, pv.raw}
+	a.affMu.Lock()
+	v, ok := a.aff[k]
+	a.affMu.Unlock()
+	if ok {
+		return v
+	}
+	v = len(affectingEntries(r, eco, name, pv)) > 0
+	a.affMu.Lock()
+	if a.aff == nil {
+		a.aff = map[affectsKey]bool{}
+	}
+	a.aff[k] = v
+	a.affMu.Unlock()
+	return v
 }
 
 // advisoryKey names a group by its records, primary first. Groups of more
@@ -103,7 +162,7 @@ type advisoryKey [4]*Record
 
 // Match is MatchPackage, sharing advisories with earlier matches.
 func (a *Advisories) Match(records []*Record, eco, name, version string) ([]Finding, error) {
-	pv, err := newPkgVersion(eco, version)
+	pv, err := a.pkgVersion(eco, version, false)
 	if err != nil {
 		return nil, err
 	}
@@ -315,7 +374,7 @@ func fixesAbove(g []hit, pv *pkgVersion) []string {
 					continue
 				}
 				seen[raw] = true
-				fv, err := newPkgVersion(pv.key, raw)
+				fv, err := preparePkgVersion(pv.key, raw, true)
 				if err != nil {
 					continue
 				}

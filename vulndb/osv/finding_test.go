@@ -339,3 +339,61 @@ func findingByID(fs []Finding, id string) *Finding {
 	}
 	return nil
 }
+
+// TestLeadNumberMatchesLowering: the copy-free prefix trim reads what
+// trimming the lowered string read, so a listed version skipped by its
+// lead could never have been equal.
+func TestLeadNumberMatchesLowering(t *testing.T) {
+	old := func(s string) string {
+		s = strings.TrimLeft(strings.ToLower(s), "vgo=")
+		if rest, ok := strings.CutPrefix(s, "0!"); ok {
+			s = rest
+		}
+		end := 0
+		for end < len(s) && s[end] >= '0' && s[end] <= '9' {
+			end++
+		}
+		n := strings.TrimLeft(s[:end], "0")
+		if end < len(s) && s[end] == '!' {
+			return "!" + n
+		}
+		return n
+	}
+	for _, s := range []string{"1.2.3", "v1.2.3", "V1.2.3", "go1.21", "GO1.21", "=1.0", "0!1.0", "1!2.0", "01.0",
+		"vgo=007", "", "v", "abc", "İ1.0", "K1", "0!0!1", "1.0rc1", "2024.1", "Go1.22rc1"} {
+		if got, want := leadNumber(s), old(s); got != want {
+			t.Errorf("leadNumber(%q) = %q, lowering gave %q", s, got, want)
+		}
+	}
+}
+
+// TestParseCacheAgrees: a cached parse, of a good version or a bad one,
+// is what parsing again gives, from any goroutine.
+func TestParseCacheAgrees(t *testing.T) {
+	cases := []struct {
+		key    string
+		semver bool
+		v      string
+	}{{"PyPI", false, "1.0.post1"}, {"PyPI", false, "not a version"}, {"npm", true, "1.2.3-rc.1"}, {"Go", false, "1.21.0"}, {"Maven", false, "2.0-beta"}}
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for _, c := range cases {
+				got, gerr := parseEventVersion(c.key, c.semver, c.v)
+				want, werr := parseEventUncached(c.key, c.semver, c.v)
+				if (gerr == nil) != (werr == nil) {
+					t.Errorf("%v: cached error %v, parsed again %v", c, gerr, werr)
+					continue
+				}
+				if werr == nil {
+					if cmp, err := got.Compare(want); err != nil || cmp != 0 {
+						t.Errorf("%v: cached %v, parsed again %v", c, got, want)
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
+}

@@ -48,19 +48,41 @@ type pkgVersion struct {
 	norm string // NormalizeVersion's result
 	eco  semantic.Version
 	sem  semantic.Version // SemVer reading, built on first SEMVER range
+	lead *string          // leadNumber(norm), on first listed version
+	// scan shares work among the packages of one scan; nil shares none.
+	scan *Advisories
 }
 
 func newPkgVersion(eco, version string) (*pkgVersion, error) {
-	norm, err := NormalizeVersion(eco, version)
-	if err != nil {
-		return nil, err
-	}
+	return preparePkgVersion(eco, version, false)
+}
+
+// preparePkgVersion reads version through the cache when it comes from
+// the database (a fix tried for every package of a name); a package's own
+// version is read once and caching it would only cost memory.
+func preparePkgVersion(eco, version string, fromRecord bool) (*pkgVersion, error) {
 	key := ecoKey(eco)
-	v, err := parseAs(key, false, norm)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrUnparseableVersion, err)
+	read := func() parseResult {
+		n, err := NormalizeVersion(eco, version)
+		if err != nil {
+			return parseResult{err: err}
+		}
+		v, err := parseAs(key, false, n)
+		if err != nil {
+			return parseResult{err: fmt.Errorf("%w: %w", ErrUnparseableVersion, err)}
+		}
+		return parseResult{v: v, norm: n}
 	}
-	return &pkgVersion{key: key, raw: version, norm: norm, eco: v}, nil
+	var r parseResult
+	if fromRecord {
+		r = cached(parseKey{kind: kindRecordVersion, key: eco, v: version}, read)
+	} else {
+		r = read()
+	}
+	if r.err != nil {
+		return nil, r.err
+	}
+	return &pkgVersion{key: key, raw: version, norm: r.norm, eco: r.v}, nil
 }
 
 func (pv *pkgVersion) as(semver bool) semantic.Version {
@@ -113,7 +135,52 @@ func entryAffects(a *Affected, pv *pkgVersion) bool {
 			return true
 		}
 	}
+	if len(a.Versions) >= minListedIndex && pv.scan != nil {
+		return pv.scan.listed(a).contains(pv)
+	}
 	for _, s := range a.Versions {
+		if listedVersionEquals(pv, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// minListedIndex is the length from which an entry's `versions` are
+// indexed rather than read through: PyPI records list every affected
+// release, hundreds for a popular project, and every package of the name
+// (and every fix ClearingVersion tries) was compared with each.
+const minListedIndex = 16
+
+// listedIndex is an entry's `versions` in leadNumber order: the entries a
+// version can equal are one run of it, found by binary search. Positions
+// rather than strings, so an index costs 4 bytes an entry.
+type listedIndex struct {
+	versions []string
+	order    []int32
+}
+
+func newListedIndex(versions []string) *listedIndex {
+	x := &listedIndex{versions: versions, order: make([]int32, len(versions))}
+	leads := make([]string, len(versions))
+	for i, v := range versions {
+		x.order[i], leads[i] = int32(i), leadNumber(v)
+	}
+	slices.SortStableFunc(x.order, func(a, b int32) int { return strings.Compare(leads[a], leads[b]) })
+	return x
+}
+
+// contains is what listedVersionEquals over every entry says.
+func (x *listedIndex) contains(pv *pkgVersion) bool {
+	lead := leadNumber(pv.norm)
+	i, _ := slices.BinarySearchFunc(x.order, lead, func(o int32, l string) int {
+		return strings.Compare(leadNumber(x.versions[o]), l)
+	})
+	for ; i < len(x.order); i++ {
+		s := x.versions[x.order[i]]
+		if leadNumber(s) != lead {
+			break
+		}
 		if listedVersionEquals(pv, s) {
 			return true
 		}
@@ -129,14 +196,14 @@ func listedVersionEquals(pv *pkgVersion, s string) bool {
 	if s == pv.raw || s == pv.norm {
 		return true
 	}
-	if !maybeSameVersion(pv.norm, s) {
+	if pv.lead == nil {
+		l := leadNumber(pv.norm)
+		pv.lead = &l
+	}
+	if *pv.lead != leadNumber(s) {
 		return false
 	}
-	n, err := NormalizeVersion(pv.key, s)
-	if err != nil {
-		return false
-	}
-	v, err := parseAs(pv.key, false, n)
+	v, err := parseListed(pv.key, s)
 	if err != nil {
 		return false
 	}
@@ -144,15 +211,18 @@ func listedVersionEquals(pv *pkgVersion, s string) bool {
 	return err == nil && c == 0
 }
 
-// maybeSameVersion is a cheap necessary condition for equality in every
-// supported ordering (the first number, ignoring a "v"/"go" prefix and a
-// zero PEP 440 epoch), so long `versions` lists are not parsed entry by entry.
-func maybeSameVersion(a, b string) bool {
-	return leadNumber(a) == leadNumber(b)
-}
-
+// leadNumber is the first number of a version, ignoring a "v"/"go" prefix
+// and a zero PEP 440 epoch: equal leads are a cheap necessary condition for
+// equality in every supported ordering, so long `versions` lists are not
+// parsed entry by entry.
 func leadNumber(s string) string {
-	s = strings.TrimLeft(strings.ToLower(s), "vgo=")
+	// strings.TrimLeft(strings.ToLower(s), "vgo="), without the copy: no
+	// other character lowercases to one of those.
+	i := 0
+	for i < len(s) && strings.IndexByte("vVgGoO=", s[i]) >= 0 {
+		i++
+	}
+	s = s[i:]
 	if rest, ok := strings.CutPrefix(s, "0!"); ok {
 		s = rest
 	}
@@ -248,6 +318,14 @@ func rangeEvents(rg Range, key string, semver bool) (evs, limits []event) {
 // sort below every real release (silently matching nothing). Such values
 // are read as their longest valid PEP 440 prefix ("2.9.0").
 func parseEventVersion(key string, semver bool, raw string) (semantic.Version, error) {
+	r := cached(parseKey{kind: kindEvent, key: key, semver: semver, v: raw}, func() parseResult {
+		v, err := parseEventUncached(key, semver, raw)
+		return parseResult{v: v, err: err}
+	})
+	return r.v, r.err
+}
+
+func parseEventUncached(key string, semver bool, raw string) (semantic.Version, error) {
 	if !semver && key == ecosystem.PyPI && !pep440Re.MatchString(raw) {
 		fixed := ""
 		for i := len(raw) - 1; i > 0; i-- {
@@ -412,7 +490,14 @@ func describeRange(rg Range, key string, semver bool) []string {
 // known to be fixed, so a record that only has those yields ok=false, as
 // does an unparseable current version.
 func ClearingVersion(records []*Record, eco, name, current string) (version string, ok bool) {
-	cur, err := newPkgVersion(eco, current)
+	return (*Advisories)(nil).ClearingVersion(records, eco, name, current)
+}
+
+// ClearingVersion is the package-level ClearingVersion, sharing with the
+// rest of the scan whether a record affects a candidate fix: every package
+// of a name tries the same fixes against the same records.
+func (adv *Advisories) ClearingVersion(records []*Record, eco, name, current string) (version string, ok bool) {
+	cur, err := adv.pkgVersion(eco, current, false)
 	if err != nil {
 		return "", false
 	}
@@ -424,7 +509,7 @@ func ClearingVersion(records []*Record, eco, name, current string) (version stri
 	}
 	clears := func(pv *pkgVersion) bool {
 		for _, r := range live {
-			if len(affectingEntries(r, eco, name, pv)) > 0 {
+			if adv.affects(r, eco, name, pv) {
 				return false
 			}
 		}
@@ -445,7 +530,7 @@ func ClearingVersion(records []*Record, eco, name, current string) (version stri
 					continue
 				}
 				seen[f] = true
-				pv, err := newPkgVersion(eco, f)
+				pv, err := adv.pkgVersion(eco, f, true)
 				if err != nil {
 					continue
 				}
