@@ -640,7 +640,7 @@ func (r *reader) component(v *vfs, a *Artifact, m *merger, founds []found) *Comp
 			ver = ""
 		}
 		return &Component{Name: f.goMain, Version: ver, PURL: PURL(ecosystem.Go, f.goMain, ver),
-			Hashes: Hashes{{Alg: "SHA-256", Value: f.goMainHash}}}
+			Hashes: Hashes{}.With("SHA-256", f.goMainHash)}
 	}
 	if c, file, eco := projectComponent(v); c != nil {
 		m.drop(eco, c.Name, c.Version, file)

@@ -132,7 +132,7 @@ func (m *merger) add(f found) {
 	}
 	p := &Package{Ecosystem: eco, Name: name, Version: version, Licenses: f.pkg.Licenses}
 	if f.sha256 != "" {
-		p.Hashes = Hashes{{Alg: "SHA-256", Value: f.sha256}}
+		p.Hashes = Hashes{}.With("SHA-256", f.sha256)
 	} else if h, ok := f.pkg.Metadata.(interface{ PackageHashes() Hashes }); ok {
 		// An npm lockfile's integrity: the hash of the tarball installed.
 		p.Hashes = h.PackageHashes()

@@ -4,6 +4,7 @@
 package lockfiles
 
 import (
+	"encoding/hex"
 	"slices"
 	"strings"
 )
@@ -86,10 +87,30 @@ type Component struct {
 	Hashes Hashes
 }
 
-// Hash is one digest of a file.
+// Hash is one digest of a file. A lowercase hex digest is held as its
+// bytes, half the size: a 200,000-entry package-lock.json carries as many
+// SHA-512 integrities, and their hex was a tenth of the scan's live memory.
+// Anything else (an SBOM's malformed value) is held as given.
 type Hash struct {
-	Alg   string // CycloneDX algorithm name: "SHA-256", "SHA-512"
-	Value string // hex
+	Alg string // CycloneDX algorithm name: "SHA-256", "SHA-512"
+	sum string // the digest's bytes when raw, else the value as given
+	raw bool
+}
+
+// NewHash is alg's digest given in hex.
+func NewHash(alg, value string) Hash {
+	if b, err := hex.DecodeString(value); err == nil && len(b) > 0 && hex.EncodeToString(b) == value {
+		return Hash{Alg: alg, sum: string(b), raw: true}
+	}
+	return Hash{Alg: alg, sum: value}
+}
+
+// Value is the digest in hex, or as it was given when it was not hex.
+func (h Hash) Value() string {
+	if h.raw {
+		return hex.EncodeToString([]byte(h.sum))
+	}
+	return h.sum
 }
 
 // Hashes are a file's digests, at most one per algorithm. A slice and not
@@ -97,23 +118,23 @@ type Hash struct {
 // quarter of the inventory's memory at 200,000 npm packages.
 type Hashes []Hash
 
-// Get returns the digest for alg, "" when there is none.
+// Get returns the digest for alg in hex, "" when there is none.
 func (h Hashes) Get(alg string) string {
 	for _, x := range h {
 		if x.Alg == alg {
-			return x.Value
+			return x.Value()
 		}
 	}
 	return ""
 }
 
-// With returns h with alg's digest added, unless h has one already or
-// value is empty.
+// With returns h with alg's digest (hex) added, unless h has one already
+// or value is empty.
 func (h Hashes) With(alg, value string) Hashes {
 	if value == "" || h.Get(alg) != "" {
 		return h
 	}
-	return append(h, Hash{Alg: alg, Value: value})
+	return append(h, NewHash(alg, value))
 }
 
 // Sorted returns a copy ordered by algorithm.

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -552,7 +551,9 @@ func npmIntegrity(s string) Hashes {
 		if err != nil || len(raw) != size {
 			continue
 		}
-		out = out.With(name, hex.EncodeToString(raw))
+		if out.Get(name) == "" {
+			out = append(out, Hash{Alg: name, sum: string(raw), raw: true})
+		}
 	}
 	return out
 }

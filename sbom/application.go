@@ -566,7 +566,7 @@ func componentHashes(a *lockfiles.Artifact) *[]cdx.Hash {
 	}
 	var hs []cdx.Hash
 	for _, x := range a.Component.Hashes.Sorted() {
-		if h, ok := validHash(x.Alg, x.Value); ok {
+		if h, ok := validHash(x.Alg, x.Value()); ok {
 			hs = append(hs, h)
 		}
 	}

@@ -362,7 +362,7 @@ func artifactComponent(a *lockfiles.Artifact, ref, name string) cdx.Component {
 		}
 		var hs []cdx.Hash
 		for _, x := range a.Component.Hashes.Sorted() {
-			if h, ok := validHash(x.Alg, x.Value); ok {
+			if h, ok := validHash(x.Alg, x.Value()); ok {
 				hs = append(hs, h)
 			}
 		}
@@ -416,7 +416,7 @@ func packageComponent(e *entry, aref map[*lockfiles.Artifact]string) cdx.Compone
 		}
 		licenses = append(licenses, p.Licenses...)
 		for _, x := range p.Hashes {
-			if h, ok := validHash(x.Alg, x.Value); ok {
+			if h, ok := validHash(x.Alg, x.Value()); ok {
 				hashes[h] = true
 			}
 		}

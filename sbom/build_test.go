@@ -440,7 +440,7 @@ func TestVulnerabilitiesAppend(t *testing.T) {
 func TestBuildComponentHash(t *testing.T) {
 	inv := functionInventory()
 	const sum = "3d020fcbae97622a1100885571bd1b2485081652c3fdbb8836a452ba21098ff1"
-	inv.Artifacts[0].Component.Hashes = lockfiles.Hashes{{Alg: "SHA-256", Value: sum}}
+	inv.Artifacts[0].Component.Hashes = lockfiles.Hashes{}.With("SHA-256", sum)
 	bom, err := Build(inv, fixedOptions(""))
 	if err != nil {
 		t.Fatal(err)

@@ -42,7 +42,7 @@ func expectedPackages(inv *lockfiles.Inventory, path string) map[string]*lockfil
 				e.Licenses = append(e.Licenses, l)
 			}
 			for _, x := range p.Hashes {
-				if h, ok := validHash(x.Alg, x.Value); ok {
+				if h, ok := validHash(x.Alg, x.Value()); ok {
 					e.Hashes = e.Hashes.With(string(h.Algorithm), h.Value)
 				}
 			}
@@ -186,7 +186,7 @@ func TestDecodeCdxgen(t *testing.T) {
 		"pkg:npm/express@4.17.1": {Ecosystem: "npm", Name: "express", Version: "4.17.1", PURL: "pkg:npm/express@4.17.1",
 			Locations: []string{"/app/package-lock.json", "node_modules/express/package.json"}, Licenses: []string{"MIT"},
 			DependsOn: []string{"pkg:npm/debug@2.6.9", "pkg:npm/qs@6.7.0"},
-			Hashes:    lockfiles.Hashes{{Alg: "SHA-512", Value: "0c99e01ab6215b06484921407475bc8afa1cbf84b2079e9279e0d27e95a3a3492dd7c6745eae0d7e18a2051055db4dbbe9d3952c72cd97b07ef3ceb30a2cf93c"}}},
+			Hashes:    lockfiles.Hashes{}.With("SHA-512", "0c99e01ab6215b06484921407475bc8afa1cbf84b2079e9279e0d27e95a3a3492dd7c6745eae0d7e18a2051055db4dbbe9d3952c72cd97b07ef3ceb30a2cf93c")},
 		// Nested, qualifiers stripped.
 		"pkg:npm/qs@6.7.0": {Ecosystem: "npm", Name: "qs", Version: "6.7.0", PURL: "pkg:npm/qs@6.7.0", Licenses: []string{"BSD-3-Clause"}},
 		// Nested and without a bom-ref: still a package.
