@@ -102,6 +102,7 @@ type Advisories struct {
 	listedIx map[*Affected]*listedIndex
 	affMu    sync.Mutex
 	aff      map[affectsKey]bool
+	parsed   sync.Map // parseKey -> parseResult: see cached
 }
 
 type affectsKey struct {
@@ -112,11 +113,7 @@ type affectsKey struct {
 // pkgVersion prepares a version for matching within this scan;
 // fromRecord says it is a record's (see preparePkgVersion).
 func (a *Advisories) pkgVersion(eco, version string, fromRecord bool) (*pkgVersion, error) {
-	pv, err := preparePkgVersion(eco, version, fromRecord)
-	if pv != nil {
-		pv.scan = a
-	}
-	return pv, err
+	return preparePkgVersion(a, eco, version, fromRecord)
 }
 
 func (a *Advisories) listed(e *Affected) *listedIndex {
@@ -374,7 +371,7 @@ func fixesAbove(g []hit, pv *pkgVersion) []string {
 					continue
 				}
 				seen[raw] = true
-				fv, err := preparePkgVersion(pv.key, raw, true)
+				fv, err := preparePkgVersion(pv.scan, pv.key, raw, true)
 				if err != nil {
 					continue
 				}

@@ -375,13 +375,14 @@ func TestParseCacheAgrees(t *testing.T) {
 		semver bool
 		v      string
 	}{{"PyPI", false, "1.0.post1"}, {"PyPI", false, "not a version"}, {"npm", true, "1.2.3-rc.1"}, {"Go", false, "1.21.0"}, {"Maven", false, "2.0-beta"}}
+	var scan Advisories
 	var wg sync.WaitGroup
 	for range 4 {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for _, c := range cases {
-				got, gerr := parseEventVersion(c.key, c.semver, c.v)
+				got, gerr := parseEventVersion(&scan, c.key, c.semver, c.v)
 				want, werr := parseEventUncached(c.key, c.semver, c.v)
 				if (gerr == nil) != (werr == nil) {
 					t.Errorf("%v: cached error %v, parsed again %v", c, gerr, werr)
@@ -396,4 +397,36 @@ func TestParseCacheAgrees(t *testing.T) {
 		}()
 	}
 	wg.Wait()
+}
+
+// TestListedIndexAgrees: the index answers as reading the whole list
+// does, for versions equal by string, by ordering, or not at all.
+func TestListedIndexAgrees(t *testing.T) {
+	lists := map[string][]string{
+		"PyPI":  {"1.0", "1.0.0.post1", "1.0rc1", "0!2.0", "1!1.0", "2.0", "02.1", "v3.0", "10.0", "1.0.1", "garbage", " 4.0", "4.0.0", " 5.0", "2.0.0", "0.9", "1.1", "1.2", "1.3"},
+		"npm":   {"1.0.0", "v1.0.1", "1.0.2-beta.1", "2.0.0", "10.1.0", "0.0.1", "1.2.3", "1.2.4", "1.2.5", "1.2.6", "1.2.7", "1.2.8", "1.2.9", "1.2.10", "1.2.11", "3.0.0"},
+		"Go":    {"v1.2.3", "1.2.4", "go1.21.0", "v0.0.0-20200101000000-abcdefabcdef", "1.0.0", "1.0.1", "1.0.2", "1.0.3", "1.0.4", "1.0.5", "1.0.6", "1.0.7", "1.0.8", "1.0.9", "2.0.0", "3.0.0"},
+		"Maven": {"1.0", "1.0.0", "1.0-SNAPSHOT", "2.0.RELEASE", "2.0", "1.1", "1.2", "1.3", "1.4", "1.5", "1.6", "1.7", "1.8", "1.9", "1.10", "11"},
+	}
+	probes := []string{"1.0", "1.0.0", "v1.0.0", "1.0.0.post1", "2.0", "2.1", "3.0", "3.0.0", "10.0", "1.2.10", "1.2.3", "0.0.1",
+		"1.21.0", "1.0-SNAPSHOT", "2.0.RELEASE", "11", "4.0", " 4.0", " 5.0", "garbage", "0!2.0", "1!1.0", "0.9", "v1.2.3"}
+	for eco, list := range lists {
+		var scan Advisories
+		a := &Affected{Versions: list}
+		for _, v := range probes {
+			pv, err := preparePkgVersion(&scan, eco, v, false)
+			if err != nil {
+				continue
+			}
+			want := false
+			for _, s := range list {
+				if listedVersionEquals(pv, s) {
+					want = true
+				}
+			}
+			if got := scan.listed(a).contains(pv); got != want {
+				t.Errorf("%s %s in %q: index %v, whole list %v", eco, v, list, got, want)
+			}
+		}
+	}
 }

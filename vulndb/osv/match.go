@@ -54,13 +54,13 @@ type pkgVersion struct {
 }
 
 func newPkgVersion(eco, version string) (*pkgVersion, error) {
-	return preparePkgVersion(eco, version, false)
+	return preparePkgVersion(nil, eco, version, false)
 }
 
 // preparePkgVersion reads version through the cache when it comes from
 // the database (a fix tried for every package of a name); a package's own
 // version is read once and caching it would only cost memory.
-func preparePkgVersion(eco, version string, fromRecord bool) (*pkgVersion, error) {
+func preparePkgVersion(scan *Advisories, eco, version string, fromRecord bool) (*pkgVersion, error) {
 	key := ecoKey(eco)
 	read := func() parseResult {
 		n, err := NormalizeVersion(eco, version)
@@ -75,14 +75,14 @@ func preparePkgVersion(eco, version string, fromRecord bool) (*pkgVersion, error
 	}
 	var r parseResult
 	if fromRecord {
-		r = cached(parseKey{kind: kindRecordVersion, key: eco, v: version}, read)
+		r = scan.cached(parseKey{kind: kindRecordVersion, key: eco, v: version}, read)
 	} else {
 		r = read()
 	}
 	if r.err != nil {
 		return nil, r.err
 	}
-	return &pkgVersion{key: key, raw: version, norm: r.norm, eco: r.v}, nil
+	return &pkgVersion{key: key, raw: version, norm: r.norm, eco: r.v, scan: scan}, nil
 }
 
 func (pv *pkgVersion) as(semver bool) semantic.Version {
@@ -131,7 +131,7 @@ func entryAffects(a *Affected, pv *pkgVersion) bool {
 		if t != rangeEcosystem && t != rangeSemver {
 			continue
 		}
-		if rangeContains(rg, pv.key, t == rangeSemver, pv.as(t == rangeSemver)) {
+		if rangeContains(pv.scan, rg, pv.key, t == rangeSemver, pv.as(t == rangeSemver)) {
 			return true
 		}
 	}
@@ -170,9 +170,21 @@ func newListedIndex(versions []string) *listedIndex {
 	return x
 }
 
-// contains is what listedVersionEquals over every entry says.
+// contains is what listedVersionEquals over every entry says: an entry it
+// can hold equal has pv.norm's lead, or is pv.raw itself.
 func (x *listedIndex) contains(pv *pkgVersion) bool {
 	lead := leadNumber(pv.norm)
+	if x.run(lead, func(s string) bool { return listedVersionEquals(pv, s) }) {
+		return true
+	}
+	if rl := leadNumber(pv.raw); rl != lead {
+		return x.run(rl, func(s string) bool { return s == pv.raw })
+	}
+	return false
+}
+
+// run reports whether eq holds for an entry of the given lead.
+func (x *listedIndex) run(lead string, eq func(string) bool) bool {
 	i, _ := slices.BinarySearchFunc(x.order, lead, func(o int32, l string) int {
 		return strings.Compare(leadNumber(x.versions[o]), l)
 	})
@@ -181,7 +193,7 @@ func (x *listedIndex) contains(pv *pkgVersion) bool {
 		if leadNumber(s) != lead {
 			break
 		}
-		if listedVersionEquals(pv, s) {
+		if eq(s) {
 			return true
 		}
 	}
@@ -203,7 +215,7 @@ func listedVersionEquals(pv *pkgVersion, s string) bool {
 	if *pv.lead != leadNumber(s) {
 		return false
 	}
-	v, err := parseListed(pv.key, s)
+	v, err := parseListed(pv.scan, pv.key, s)
 	if err != nil {
 		return false
 	}
@@ -257,7 +269,7 @@ type event struct {
 // rangeEvents parses and sorts the events of one range. A value the
 // ecosystem cannot parse widens the range rather than narrowing it (an
 // introduced becomes "0", an end event is dropped): a gate must fail closed.
-func rangeEvents(rg Range, key string, semver bool) (evs, limits []event) {
+func rangeEvents(scan *Advisories, rg Range, key string, semver bool) (evs, limits []event) {
 	for _, e := range rg.Events {
 		ev := event{kind: evIntroduced, raw: e.Introduced}
 		switch {
@@ -280,7 +292,7 @@ func rangeEvents(rg Range, key string, semver bool) (evs, limits []event) {
 			limits = append(limits, ev)
 			continue
 		}
-		v, err := parseEventVersion(key, semver, ev.raw)
+		v, err := parseEventVersion(scan, key, semver, ev.raw)
 		if err != nil {
 			if ev.kind == evIntroduced {
 				ev.zero = true
@@ -317,8 +329,8 @@ func rangeEvents(rg Range, key string, semver bool) (evs, limits []event) {
 // "2.9.0-NA" or "2.6.0-cu124", which semantic's legacy PyPI ordering would
 // sort below every real release (silently matching nothing). Such values
 // are read as their longest valid PEP 440 prefix ("2.9.0").
-func parseEventVersion(key string, semver bool, raw string) (semantic.Version, error) {
-	r := cached(parseKey{kind: kindEvent, key: key, semver: semver, v: raw}, func() parseResult {
+func parseEventVersion(scan *Advisories, key string, semver bool, raw string) (semantic.Version, error) {
+	r := scan.cached(parseKey{kind: kindEvent, key: key, semver: semver, v: raw}, func() parseResult {
 		v, err := parseEventUncached(key, semver, raw)
 		return parseResult{v: v, err: err}
 	})
@@ -343,8 +355,8 @@ func parseEventUncached(key string, semver bool, raw string) (semantic.Version, 
 }
 
 // rangeContains is the spec's IncludedInRanges for one range.
-func rangeContains(rg Range, key string, semver bool, v semantic.Version) bool {
-	evs, limits := rangeEvents(rg, key, semver)
+func rangeContains(scan *Advisories, rg Range, key string, semver bool, v semantic.Version) bool {
+	evs, limits := rangeEvents(scan, rg, key, semver)
 	if len(limits) > 0 {
 		before := false
 		for _, l := range limits {
@@ -419,7 +431,7 @@ func Ranges(r *Record, eco, name string) []string {
 }
 
 func describeRange(rg Range, key string, semver bool) []string {
-	evs, limits := rangeEvents(rg, key, semver)
+	evs, limits := rangeEvents(nil, rg, key, semver)
 	// Versions must be below some limit, i.e. below the greatest one.
 	var limit *event
 	for i := range limits {

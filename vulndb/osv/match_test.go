@@ -181,7 +181,7 @@ func scannerStyleAffects(a Affected, pv *pkgVersion) bool {
 		if rg.Type != rangeEcosystem && rg.Type != rangeSemver {
 			return false
 		}
-		if rangeContains(rg, pv.key, rg.Type == rangeSemver, pv.as(rg.Type == rangeSemver)) {
+		if rangeContains(nil, rg, pv.key, rg.Type == rangeSemver, pv.as(rg.Type == rangeSemver)) {
 			return true
 		}
 	}

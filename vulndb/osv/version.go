@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"unicode"
 
 	"github.com/google/osv-scalibr/semantic"
@@ -140,21 +138,15 @@ func goVersion(v string) string {
 // parseAs parses an already normalised (or record-supplied) version with
 // the ordering of the range type: SEMVER ranges are SemVer 2.0 whatever the
 // ecosystem, everything else uses the ecosystem's own ordering.
-// parsed caches what matching computes again for every package of a name
-// from the database's strings: `versions` entries, range events and fixed
-// versions, read into the ecosystem's ordering. Every package of a name is
-// matched against the same records, and at 10,000 PyPI packages (whose
-// records list every affected release) reading them again was four fifths
-// of the scan. Only database strings are cached (a package's own version
-// is read once), so the cache is bounded by the records a scan matches,
-// and by maxParsed. Parsed versions are only compared, never changed, so
-// they are shared.
-var (
-	parsed      sync.Map // parseKey -> parseResult
-	parsedCount atomic.Int64
-)
-
-const maxParsed = 1 << 20
+// A scan caches, in its Advisories, what matching computes again for
+// every package of a name from the database's strings: `versions` entries,
+// range events and fixed versions, read into the ecosystem's ordering.
+// Every package of a name is matched against the same records, and at
+// 10,000 PyPI packages (whose records list every affected release) reading
+// them again was four fifths of the scan. Only database strings are cached
+// (a package's own version is read once), and the cache goes with the
+// scan. Parsed versions are only compared, never changed, so they are
+// shared among its goroutines.
 
 type parseKind uint8
 
@@ -177,23 +169,23 @@ type parseResult struct {
 	err  error
 }
 
-func cached(k parseKey, compute func() parseResult) parseResult {
-	if r, ok := parsed.Load(k); ok {
+// cached is compute's result, computed once per scan; every time when a
+// is nil.
+func (a *Advisories) cached(k parseKey, compute func() parseResult) parseResult {
+	if a == nil {
+		return compute()
+	}
+	if r, ok := a.parsed.Load(k); ok {
 		return r.(parseResult)
 	}
-	r := compute()
-	if parsedCount.Load() < maxParsed {
-		if _, loaded := parsed.LoadOrStore(k, r); !loaded {
-			parsedCount.Add(1)
-		}
-	}
-	return r
+	r, _ := a.parsed.LoadOrStore(k, compute())
+	return r.(parseResult)
 }
 
 // parseListed is a `versions` entry normalised and parsed in the
 // ecosystem's ordering.
-func parseListed(key, s string) (semantic.Version, error) {
-	r := cached(parseKey{kind: kindListed, key: key, v: s}, func() parseResult {
+func parseListed(scan *Advisories, key, s string) (semantic.Version, error) {
+	r := scan.cached(parseKey{kind: kindListed, key: key, v: s}, func() parseResult {
 		// One entry per string: the steps are not cached on their own.
 		n, err := NormalizeVersion(key, s)
 		if err != nil {
