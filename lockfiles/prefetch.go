@@ -9,25 +9,39 @@ import (
 // needed: inflating a small file costs less than handing it over.
 const prefetchMin = 64 << 10
 
+// maxPrefetchBytes bounds the members held inflated and not yet taken,
+// whatever the number of cores: one member larger than this is still
+// read, alone, as it would be without a prefetch.
+const maxPrefetchBytes = 128 << 20
+
 // prefetcher inflates the large archive members extractAll will read (the
 // jars of a Java package, a Go executable beside them) on other cores, a
 // few ahead of the loop that reads them. Inflating is most of what a zip
 // of jars costs and the members are independent, so a package of many jars
 // reads in about the time of its largest.
 //
-// At most `ahead` members are held inflated and not yet taken, so memory
-// stays within that many times the member limit whatever the archive holds.
-// The loop takes members in the order they were planned; one it passes
-// over is dropped when a later one is taken.
+// At most 2 x GOMAXPROCS members, and maxPrefetchBytes of them, are held
+// inflated and not yet taken. The loop takes members in the order they
+// were planned; one it passes over is dropped when a later one is taken.
 type prefetcher struct {
-	v      *vfs
-	order  []string
-	index  map[string]int
-	slots  []chan fetched
-	next   int // first member not yet taken or dropped
-	tokens chan struct{}
-	stop   chan struct{}
-	wg     sync.WaitGroup
+	v     *vfs
+	order []string
+	size  []int64
+	index map[string]int
+	slots []chan fetched
+	next  int // first member not yet taken or dropped
+	ahead int
+	// maxBytes bounds the sizes of the members held (maxPrefetchBytes).
+	maxBytes int64
+	stop     chan struct{}
+	wg       sync.WaitGroup
+
+	mu      sync.Mutex
+	room    *sync.Cond // signalled when a member is taken or dropped, or on close
+	held    int        // members started and not yet taken or dropped
+	peak    int        // the most held at once, which the bounds keep small
+	bytes   int64      // their sizes
+	stopped bool
 }
 
 type fetched struct {
@@ -57,26 +71,32 @@ func startPrefetch(v *vfs, plugins []plugin) *prefetcher {
 	if len(order) < 2 {
 		return nil
 	}
-	workers := runtime.GOMAXPROCS(0)
+	return launch(v, order, runtime.GOMAXPROCS(0), maxPrefetchBytes)
+}
+
+// launch starts workers inflating order's members, within maxBytes.
+func launch(v *vfs, order []string, workers int, maxBytes int64) *prefetcher {
 	p := &prefetcher{
-		v:      v,
-		order:  order,
-		index:  make(map[string]int, len(order)),
-		slots:  make([]chan fetched, len(order)),
-		tokens: make(chan struct{}, 2*workers),
-		stop:   make(chan struct{}),
+		v:        v,
+		order:    order,
+		size:     make([]int64, len(order)),
+		index:    make(map[string]int, len(order)),
+		slots:    make([]chan fetched, len(order)),
+		ahead:    2 * workers,
+		maxBytes: maxBytes,
+		stop:     make(chan struct{}),
 	}
+	p.room = sync.NewCond(&p.mu)
 	for i, name := range order {
 		p.index[name] = i
+		p.size[i] = v.files[name].info.Size()
 		p.slots[i] = make(chan fetched, 1) // a worker never waits to hand over
 	}
 	work := make(chan int)
 	go func() {
 		defer close(work)
 		for i := range order {
-			select {
-			case p.tokens <- struct{}{}:
-			case <-p.stop:
+			if !p.reserve(i) {
 				return
 			}
 			select {
@@ -107,15 +127,41 @@ func (p *prefetcher) read(name string) ([]byte, error) {
 		return p.v.readFile(name)
 	}
 	// Members planned before this one and passed over give back their
-	// slots; each was started before this one, so none waits forever.
+	// room. Each was started: while the loop waits for the earliest member
+	// it has not taken, nothing later holds room, so that one is started.
 	for ; p.next < i; p.next++ {
 		<-p.slots[p.next]
-		<-p.tokens
+		p.release(p.next)
 	}
 	r := <-p.slots[i]
-	<-p.tokens
+	p.release(i)
 	p.next = i + 1
 	return r.data, r.err
+}
+
+// reserve waits for room to start member i; false once closed. A member
+// always starts when nothing is held, however large.
+func (p *prefetcher) reserve(i int) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for !p.stopped && p.held > 0 && (p.held >= p.ahead || p.bytes+p.size[i] > p.maxBytes) {
+		p.room.Wait()
+	}
+	if p.stopped {
+		return false
+	}
+	p.held++
+	p.peak = max(p.peak, p.held)
+	p.bytes += p.size[i]
+	return true
+}
+
+func (p *prefetcher) release(i int) {
+	p.mu.Lock()
+	p.held--
+	p.bytes -= p.size[i]
+	p.mu.Unlock()
+	p.room.Broadcast()
 }
 
 // close stops planning and waits for the members being inflated, so no
@@ -124,6 +170,10 @@ func (p *prefetcher) close() {
 	if p == nil {
 		return
 	}
+	p.mu.Lock()
+	p.stopped = true
+	p.mu.Unlock()
+	p.room.Broadcast()
 	close(p.stop)
 	p.wg.Wait()
 }

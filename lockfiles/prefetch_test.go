@@ -114,3 +114,27 @@ func TestPrefetchKeepsErrors(t *testing.T) {
 		t.Errorf("got %v, want %v", err, wantErr)
 	}
 }
+
+// TestPrefetchBoundsMemory: however many cores, members are started only
+// while those held stay within the byte bound (one at a time when each
+// fills it), and all are still read.
+func TestPrefetchBoundsMemory(t *testing.T) {
+	for _, tc := range []struct {
+		maxBytes int64
+		want     int // most members held at once
+	}{{1, 1}, {2 * (prefetchMin + 3000), 2}, {1 << 30, 4}} {
+		v, want, _ := prefetchVFS(t)
+		order := []string{"lib/a.jar", "lib/b.jar", "lib/c.jar", "lib/d.jar"}
+		p := launch(v, order, 8, tc.maxBytes)
+		for _, name := range order {
+			got, err := p.read(name)
+			if err != nil || !bytes.Equal(got, want[name]) {
+				t.Errorf("%s: %d bytes, %v", name, len(got), err)
+			}
+		}
+		p.close()
+		if p.peak > tc.want {
+			t.Errorf("bound %d bytes: %d members held at once, want at most %d", tc.maxBytes, p.peak, tc.want)
+		}
+	}
+}
