@@ -133,7 +133,7 @@ const minParallel = 512
 // keep the packages' order, so the result does not depend on scheduling.
 func matchAll(ctx context.Context, db *DB, pkgs []*lockfiles.Package, workers int) ([]matched, error) {
 	out := make([]matched, len(pkgs))
-	adv := &osv.Advisories{}
+	matcher := &osv.Matcher{}
 	workers = max(1, workers)
 	var next atomic.Int64
 	errs := make([]error, workers)
@@ -151,7 +151,7 @@ func matchAll(ctx context.Context, db *DB, pkgs []*lockfiles.Package, workers in
 					errs[w] = err
 					return
 				}
-				m, err := matchPackage(db, adv, pkgs[i])
+				m, err := matchPackage(db, matcher, pkgs[i])
 				if err != nil {
 					errs[w] = err
 					next.Store(int64(len(pkgs))) // stop the others
@@ -170,7 +170,7 @@ func matchAll(ctx context.Context, db *DB, pkgs []*lockfiles.Package, workers in
 	return out, nil
 }
 
-func matchPackage(db *DB, adv *osv.Advisories, p *lockfiles.Package) (matched, error) {
+func matchPackage(db *DB, matcher *osv.Matcher, p *lockfiles.Package) (matched, error) {
 	var res matched
 	records, err := db.Records(p.Ecosystem, p.Name)
 	if err != nil {
@@ -183,12 +183,12 @@ func matchPackage(db *DB, adv *osv.Advisories, p *lockfiles.Package) (matched, e
 	var found []osv.Finding
 	if p.VersionError != "" {
 		res.unchecked = append(res.unchecked, Unchecked{Package: p, Reason: p.VersionError})
-		found = allVersionFindings(adv, records, p)
+		found = allVersionFindings(matcher, records, p)
 	} else {
-		found, err = adv.Match(records, p.Ecosystem, p.Name, version)
+		found, err = matcher.Match(records, p.Ecosystem, p.Name, version)
 		if errors.Is(err, osv.ErrUnparseableVersion) {
 			res.unchecked = append(res.unchecked, Unchecked{Package: p, Reason: err.Error()})
-			found = allVersionFindings(adv, records, p)
+			found = allVersionFindings(matcher, records, p)
 		} else if err != nil {
 			return res, fmt.Errorf("matching %s %s@%s: %w", p.Ecosystem, p.Name, p.Version, err)
 		}
@@ -210,7 +210,7 @@ func matchPackage(db *DB, adv *osv.Advisories, p *lockfiles.Package) (matched, e
 	}
 	fix := Fix{Package: p, Clears: ids}
 	if p.VersionError == "" {
-		if v, ok := adv.ClearingVersion(matched, p.Ecosystem, p.Name, version); ok {
+		if v, ok := matcher.ClearingVersion(matched, p.Ecosystem, p.Name, version); ok {
 			if p.Ecosystem == ecosystem.Go && p.Name != "stdlib" && !strings.HasPrefix(v, "v") {
 				v = "v" + v
 			}
@@ -251,7 +251,7 @@ func borrowSeverity(db *DB, f *osv.Finding) error {
 // an unparseable version cannot be placed in a range, but a record that
 // covers every version of the name (most malicious-package records) still
 // applies to it.
-func allVersionFindings(adv *osv.Advisories, records []*osv.Record, p *lockfiles.Package) []osv.Finding {
+func allVersionFindings(matcher *osv.Matcher, records []*osv.Record, p *lockfiles.Package) []osv.Finding {
 	var out []osv.Finding
 	for _, r := range records {
 		if r.IsWithdrawn() || !coversEveryVersion(r, p.Ecosystem, p.Name) {
@@ -259,7 +259,7 @@ func allVersionFindings(adv *osv.Advisories, records []*osv.Record, p *lockfiles
 		}
 		// Match at a version every range contains, to reuse severity and
 		// grouping; "0" is below every real version in every ecosystem.
-		fs, err := adv.Match([]*osv.Record{r}, p.Ecosystem, p.Name, lowestVersion(p.Ecosystem))
+		fs, err := matcher.Match([]*osv.Record{r}, p.Ecosystem, p.Name, lowestVersion(p.Ecosystem))
 		if err == nil {
 			out = append(out, fs...)
 		}

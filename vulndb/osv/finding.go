@@ -82,22 +82,23 @@ type hit struct {
 // ErrUnparseableVersion means the package could not be checked and must be
 // reported as such. Findings are sorted by SeverityRank, then ID.
 //
-// Each call builds its own Advisories; a scan of many packages shares them
-// through Advisories.Match.
+// Each call works alone; a scan of many packages shares the work through
+// one Matcher.
 func MatchPackage(records []*Record, eco, name, version string) ([]Finding, error) {
-	return (*Advisories)(nil).Match(records, eco, name, version)
+	return (*Matcher)(nil).Match(records, eco, name, version)
 }
 
-// Advisories shares the Advisory of each group of records among the
-// findings of a scan: at 200,000 packages the aliases, CWEs and references
-// copied into every finding were a tenth of the scan's live memory. The
-// zero value is ready; nil shares nothing. Safe for concurrent use.
-type Advisories struct {
+// Matcher matches the packages of one scan and shares among them what
+// they would each compute again: the Advisory of each group of records (at
+// 200,000 packages the aliases, CWEs and references copied into every
+// finding were a tenth of the scan's live memory), the database's versions
+// read into their ecosystem's ordering (see cached), the index of each long
+// `versions` list and whether a record affects a candidate fix. The zero
+// value is ready; nil shares nothing. Safe for concurrent use.
+type Matcher struct {
 	mu sync.Mutex
 	m  map[advisoryKey]*Advisory
 
-	// What else every package of a name repeats: the index of each long
-	// `versions` list, and whether a record affects a candidate fix.
 	listedMu sync.Mutex
 	listedIx map[*Affected]*listedIndex
 	affMu    sync.Mutex
@@ -112,44 +113,44 @@ type affectsKey struct {
 
 // pkgVersion prepares a version for matching within this scan;
 // fromRecord says it is a record's (see preparePkgVersion).
-func (a *Advisories) pkgVersion(eco, version string, fromRecord bool) (*pkgVersion, error) {
-	return preparePkgVersion(a, eco, version, fromRecord)
+func (mt *Matcher) pkgVersion(eco, version string, fromRecord bool) (*pkgVersion, error) {
+	return preparePkgVersion(mt, eco, version, fromRecord)
 }
 
-func (a *Advisories) listed(e *Affected) *listedIndex {
-	a.listedMu.Lock()
-	defer a.listedMu.Unlock()
-	x, ok := a.listedIx[e]
+func (mt *Matcher) listed(e *Affected) *listedIndex {
+	mt.listedMu.Lock()
+	defer mt.listedMu.Unlock()
+	x, ok := mt.listedIx[e]
 	if !ok {
-		if a.listedIx == nil {
-			a.listedIx = map[*Affected]*listedIndex{}
+		if mt.listedIx == nil {
+			mt.listedIx = map[*Affected]*listedIndex{}
 		}
 		x = newListedIndex(e.Versions)
-		a.listedIx[e] = x
+		mt.listedIx[e] = x
 	}
 	return x
 }
 
 // affects reports whether r affects pv for the package, remembered for
-// the scan when a is not nil.
-func (a *Advisories) affects(r *Record, eco, name string, pv *pkgVersion) bool {
-	if a == nil {
+// the scan when mt is not nil.
+func (mt *Matcher) affects(r *Record, eco, name string, pv *pkgVersion) bool {
+	if mt == nil {
 		return len(affectingEntries(r, eco, name, pv)) > 0
 	}
 	k := affectsKey{r, eco, name, pv.raw}
-	a.affMu.Lock()
-	v, ok := a.aff[k]
-	a.affMu.Unlock()
+	mt.affMu.Lock()
+	v, ok := mt.aff[k]
+	mt.affMu.Unlock()
 	if ok {
 		return v
 	}
 	v = len(affectingEntries(r, eco, name, pv)) > 0
-	a.affMu.Lock()
-	if a.aff == nil {
-		a.aff = map[affectsKey]bool{}
+	mt.affMu.Lock()
+	if mt.aff == nil {
+		mt.aff = map[affectsKey]bool{}
 	}
-	a.aff[k] = v
-	a.affMu.Unlock()
+	mt.aff[k] = v
+	mt.affMu.Unlock()
 	return v
 }
 
@@ -158,8 +159,8 @@ func (a *Advisories) affects(r *Record, eco, name string, pv *pkgVersion) bool {
 type advisoryKey [4]*Record
 
 // Match is MatchPackage, sharing advisories with earlier matches.
-func (a *Advisories) Match(records []*Record, eco, name, version string) ([]Finding, error) {
-	pv, err := a.pkgVersion(eco, version, false)
+func (mt *Matcher) Match(records []*Record, eco, name, version string) ([]Finding, error) {
+	pv, err := mt.pkgVersion(eco, version, false)
 	if err != nil {
 		return nil, err
 	}
@@ -186,7 +187,7 @@ func (a *Advisories) Match(records []*Record, eco, name, version string) ([]Find
 	groups := groupAliases(hits)
 	findings := make([]Finding, 0, len(groups))
 	for _, g := range groups {
-		findings = append(findings, buildFinding(a.advisory(g), g, pv))
+		findings = append(findings, buildFinding(mt.advisory(g), g, pv))
 	}
 	slices.SortFunc(findings, func(a, b Finding) int {
 		if c := cmp.Compare(SeverityRank(a.Severity), SeverityRank(b.Severity)); c != 0 {
@@ -242,31 +243,31 @@ func groupAliases(hits []hit) [][]hit {
 	return groups
 }
 
-// advisory returns the group's Advisory, built once per Advisories.
-func (a *Advisories) advisory(g []hit) *Advisory {
-	if a == nil || len(g) > len(advisoryKey{}) {
+// advisory returns the group's Advisory, built once per Matcher.
+func (mt *Matcher) advisory(g []hit) *Advisory {
+	if mt == nil || len(g) > len(advisoryKey{}) {
 		return buildAdvisory(g)
 	}
 	var k advisoryKey
 	for i, h := range g {
 		k[i] = h.rec
 	}
-	a.mu.Lock()
-	adv, ok := a.m[k]
-	a.mu.Unlock()
+	mt.mu.Lock()
+	adv, ok := mt.m[k]
+	mt.mu.Unlock()
 	if ok {
 		return adv
 	}
 	adv = buildAdvisory(g)
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if same, ok := a.m[k]; ok {
+	mt.mu.Lock()
+	defer mt.mu.Unlock()
+	if same, ok := mt.m[k]; ok {
 		return same // built meanwhile by another goroutine
 	}
-	if a.m == nil {
-		a.m = map[advisoryKey]*Advisory{}
+	if mt.m == nil {
+		mt.m = map[advisoryKey]*Advisory{}
 	}
-	a.m[k] = adv
+	mt.m[k] = adv
 	return adv
 }
 

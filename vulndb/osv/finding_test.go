@@ -277,13 +277,13 @@ func TestMatchPackageErrors(t *testing.T) {
 	}
 }
 
-// TestAdvisoriesShared: matches through one Advisories share each group's
+// TestMatcherShares: matches through one Matcher share each group's
 // Advisory across versions and goroutines, and each finding keeps its own
 // version's fixes; apart from that, shared and unshared matches agree.
-func TestAdvisoriesShared(t *testing.T) {
+func TestMatcherShares(t *testing.T) {
 	all := allTestRecords(t)
 	versions := []string{"6.0.0", "6.19.0", "6.28.0", "5.0.0"}
-	var adv Advisories
+	var adv Matcher
 	got := make([][]Finding, len(versions))
 	var wg sync.WaitGroup
 	for round := 0; round < 8; round++ {
@@ -317,7 +317,7 @@ func TestAdvisoriesShared(t *testing.T) {
 			}
 			byID[f.ID] = f.Advisory
 			if f.Advisory == alone[j].Advisory {
-				t.Errorf("%s %s: MatchPackage shares with an Advisories it was not given", v, f.ID)
+				t.Errorf("%s %s: MatchPackage shares with a Matcher it was not given", v, f.ID)
 			}
 		}
 	}
@@ -375,7 +375,7 @@ func TestParseCacheAgrees(t *testing.T) {
 		semver bool
 		v      string
 	}{{"PyPI", false, "1.0.post1"}, {"PyPI", false, "not a version"}, {"npm", true, "1.2.3-rc.1"}, {"Go", false, "1.21.0"}, {"Maven", false, "2.0-beta"}}
-	var scan Advisories
+	var scan Matcher
 	var wg sync.WaitGroup
 	for range 4 {
 		wg.Add(1)
@@ -411,7 +411,7 @@ func TestListedIndexAgrees(t *testing.T) {
 	probes := []string{"1.0", "1.0.0", "v1.0.0", "1.0.0.post1", "2.0", "2.1", "3.0", "3.0.0", "10.0", "1.2.10", "1.2.3", "0.0.1",
 		"1.21.0", "1.0-SNAPSHOT", "2.0.RELEASE", "11", "4.0", " 4.0", " 5.0", "garbage", "0!2.0", "1!1.0", "0.9", "v1.2.3"}
 	for eco, list := range lists {
-		var scan Advisories
+		var scan Matcher
 		a := &Affected{Versions: list}
 		for _, v := range probes {
 			pv, err := preparePkgVersion(&scan, eco, v, false)

@@ -50,7 +50,7 @@ type pkgVersion struct {
 	sem  semantic.Version // SemVer reading, built on first SEMVER range
 	lead *string          // leadNumber(norm), on first listed version
 	// scan shares work among the packages of one scan; nil shares none.
-	scan *Advisories
+	scan *Matcher
 }
 
 func newPkgVersion(eco, version string) (*pkgVersion, error) {
@@ -60,7 +60,7 @@ func newPkgVersion(eco, version string) (*pkgVersion, error) {
 // preparePkgVersion reads version through the cache when it comes from
 // the database (a fix tried for every package of a name); a package's own
 // version is read once and caching it would only cost memory.
-func preparePkgVersion(scan *Advisories, eco, version string, fromRecord bool) (*pkgVersion, error) {
+func preparePkgVersion(scan *Matcher, eco, version string, fromRecord bool) (*pkgVersion, error) {
 	key := ecoKey(eco)
 	read := func() parseResult {
 		n, err := NormalizeVersion(eco, version)
@@ -269,7 +269,7 @@ type event struct {
 // rangeEvents parses and sorts the events of one range. A value the
 // ecosystem cannot parse widens the range rather than narrowing it (an
 // introduced becomes "0", an end event is dropped): a gate must fail closed.
-func rangeEvents(scan *Advisories, rg Range, key string, semver bool) (evs, limits []event) {
+func rangeEvents(scan *Matcher, rg Range, key string, semver bool) (evs, limits []event) {
 	for _, e := range rg.Events {
 		ev := event{kind: evIntroduced, raw: e.Introduced}
 		switch {
@@ -329,7 +329,7 @@ func rangeEvents(scan *Advisories, rg Range, key string, semver bool) (evs, limi
 // "2.9.0-NA" or "2.6.0-cu124", which semantic's legacy PyPI ordering would
 // sort below every real release (silently matching nothing). Such values
 // are read as their longest valid PEP 440 prefix ("2.9.0").
-func parseEventVersion(scan *Advisories, key string, semver bool, raw string) (semantic.Version, error) {
+func parseEventVersion(scan *Matcher, key string, semver bool, raw string) (semantic.Version, error) {
 	r := scan.cached(parseKey{kind: kindEvent, key: key, semver: semver, v: raw}, func() parseResult {
 		v, err := parseEventUncached(key, semver, raw)
 		return parseResult{v: v, err: err}
@@ -355,7 +355,7 @@ func parseEventUncached(key string, semver bool, raw string) (semantic.Version, 
 }
 
 // rangeContains is the spec's IncludedInRanges for one range.
-func rangeContains(scan *Advisories, rg Range, key string, semver bool, v semantic.Version) bool {
+func rangeContains(scan *Matcher, rg Range, key string, semver bool, v semantic.Version) bool {
 	evs, limits := rangeEvents(scan, rg, key, semver)
 	if len(limits) > 0 {
 		before := false
@@ -502,14 +502,14 @@ func describeRange(rg Range, key string, semver bool) []string {
 // known to be fixed, so a record that only has those yields ok=false, as
 // does an unparseable current version.
 func ClearingVersion(records []*Record, eco, name, current string) (version string, ok bool) {
-	return (*Advisories)(nil).ClearingVersion(records, eco, name, current)
+	return (*Matcher)(nil).ClearingVersion(records, eco, name, current)
 }
 
 // ClearingVersion is the package-level ClearingVersion, sharing with the
 // rest of the scan whether a record affects a candidate fix: every package
 // of a name tries the same fixes against the same records.
-func (adv *Advisories) ClearingVersion(records []*Record, eco, name, current string) (version string, ok bool) {
-	cur, err := adv.pkgVersion(eco, current, false)
+func (mt *Matcher) ClearingVersion(records []*Record, eco, name, current string) (version string, ok bool) {
+	cur, err := mt.pkgVersion(eco, current, false)
 	if err != nil {
 		return "", false
 	}
@@ -521,7 +521,7 @@ func (adv *Advisories) ClearingVersion(records []*Record, eco, name, current str
 	}
 	clears := func(pv *pkgVersion) bool {
 		for _, r := range live {
-			if adv.affects(r, eco, name, pv) {
+			if mt.affects(r, eco, name, pv) {
 				return false
 			}
 		}
@@ -542,7 +542,7 @@ func (adv *Advisories) ClearingVersion(records []*Record, eco, name, current str
 					continue
 				}
 				seen[f] = true
-				pv, err := adv.pkgVersion(eco, f, true)
+				pv, err := mt.pkgVersion(eco, f, true)
 				if err != nil {
 					continue
 				}

@@ -138,7 +138,7 @@ func goVersion(v string) string {
 // parseAs parses an already normalised (or record-supplied) version with
 // the ordering of the range type: SEMVER ranges are SemVer 2.0 whatever the
 // ecosystem, everything else uses the ecosystem's own ordering.
-// A scan caches, in its Advisories, what matching computes again for
+// A scan caches, in its Matcher, what matching computes again for
 // every package of a name from the database's strings: `versions` entries,
 // range events and fixed versions, read into the ecosystem's ordering.
 // Every package of a name is matched against the same records, and at
@@ -169,22 +169,22 @@ type parseResult struct {
 	err  error
 }
 
-// cached is compute's result, computed once per scan; every time when a
+// cached is compute's result, computed once per scan; every time when mt
 // is nil.
-func (a *Advisories) cached(k parseKey, compute func() parseResult) parseResult {
-	if a == nil {
+func (mt *Matcher) cached(k parseKey, compute func() parseResult) parseResult {
+	if mt == nil {
 		return compute()
 	}
-	if r, ok := a.parsed.Load(k); ok {
+	if r, ok := mt.parsed.Load(k); ok {
 		return r.(parseResult)
 	}
-	r, _ := a.parsed.LoadOrStore(k, compute())
+	r, _ := mt.parsed.LoadOrStore(k, compute())
 	return r.(parseResult)
 }
 
 // parseListed is a `versions` entry normalised and parsed in the
 // ecosystem's ordering.
-func parseListed(scan *Advisories, key, s string) (semantic.Version, error) {
+func parseListed(scan *Matcher, key, s string) (semantic.Version, error) {
 	r := scan.cached(parseKey{kind: kindListed, key: key, v: s}, func() parseResult {
 		// One entry per string: the steps are not cached on their own.
 		n, err := NormalizeVersion(key, s)
