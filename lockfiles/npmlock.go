@@ -13,6 +13,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/fnguard/fnguard/internal/ecosystem"
 	cpb "github.com/google/osv-scalibr/binary/proto/config_go_proto"
@@ -666,7 +667,9 @@ func objectKeys(b []byte) ([]string, error) {
 			}
 			if depth == 0 && expectKey {
 				k := string(b[i+1 : j])
-				if escaped {
+				// encoding/json decodes escapes and turns invalid UTF-8
+				// into U+FFFD; only a plain key is its bytes.
+				if escaped || !utf8.Valid(b[i+1:j]) {
 					if err := json.Unmarshal(b[i:j+1], &k); err != nil {
 						return nil, err
 					}

@@ -207,7 +207,7 @@ func parseNPMLock(data []byte) ([]*npmLockEntry, error) {
 // objectKeys names the keys of any valid JSON object as encoding/json
 // decodes them, escapes included, and reads nothing else as a key.
 func FuzzObjectKeys(f *testing.F) {
-	for _, s := range []string{`{}`, `null`, `{"a":"^1","b":{"c":[1,{"d":2}]}}`, `{"\u00e9\"x":1,"a\\":[]," k ":"{\"}"}`, `{"a":1,"a":2}`} {
+	for _, s := range []string{`{}`, `null`, `{"a":"^1","b":{"c":[1,{"d":2}]}}`, `{"\u00e9\"x":1,"a\\":[]," k ":"{\"}"}`, `{"a":1,"a":2}`, "{\"\x84\":0}", "{\"a\xff\":1,\"\xe2\x82\":2}"} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
