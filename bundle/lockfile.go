@@ -1,12 +1,12 @@
 package bundle
 
 import (
-	"github.com/fnguard/fnguard/internal/jsonpos"
-
 	"encoding/json"
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/fnguard/fnguard/internal/jsonpos"
 )
 
 // lockEntry is one installed package as package-lock.json records it.

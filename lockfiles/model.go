@@ -131,10 +131,21 @@ func (h Hashes) Get(alg string) string {
 // With returns h with alg's digest (hex) added, unless h has one already
 // or value is empty.
 func (h Hashes) With(alg, value string) Hashes {
-	if value == "" || h.Get(alg) != "" {
+	if value == "" {
 		return h
 	}
-	return append(h, NewHash(alg, value))
+	return h.WithHash(NewHash(alg, value))
+}
+
+// WithHash returns h with x added, unless h has a digest for x.Alg
+// already; x is kept as it is held, never converted through hex.
+func (h Hashes) WithHash(x Hash) Hashes {
+	for _, y := range h {
+		if y.Alg == x.Alg && y.sum != "" {
+			return h
+		}
+	}
+	return append(h, x)
 }
 
 // Sorted returns a copy ordered by algorithm.

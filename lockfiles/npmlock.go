@@ -552,9 +552,7 @@ func npmIntegrity(s string) Hashes {
 		if err != nil || len(raw) != size {
 			continue
 		}
-		if out.Get(name) == "" {
-			out = append(out, Hash{Alg: name, sum: string(raw), raw: true})
-		}
+		out = out.WithHash(Hash{Alg: name, sum: string(raw), raw: true})
 	}
 	return out
 }

@@ -257,8 +257,10 @@ func writeJSON(w io.Writer, m *model, opts Options) error {
 	}
 	if jv := r.Verdict; jv != nil {
 		// A failing scan of 200,000 packages has as many reasons: written
-		// whole they were the largest buffer of the report.
-		fields[len(fields)-1] = jsonField{name: "verdict", write: func(w io.Writer) error {
+		// whole they were the largest buffer of the report. The members
+		// are JSONVerdict's, in its order.
+		i := slices.IndexFunc(fields, func(f jsonField) bool { return f.name == "verdict" })
+		fields[i] = jsonField{name: "verdict", write: func(w io.Writer) error {
 			return writeObject(w, ind, "  ", []jsonField{
 				{name: "pass", v: jv.Pass},
 				{name: "reasons", n: len(jv.Reasons), each: encodeEach(jv.Reasons, same[string])},

@@ -289,7 +289,7 @@ func mergeInto(dst, src *lockfiles.Package) {
 	dst.Categories = append(dst.Categories, src.Categories...)
 	dst.Licenses = append(dst.Licenses, src.Licenses...)
 	for _, x := range src.Hashes {
-		dst.Hashes = dst.Hashes.With(x.Alg, x.Value())
+		dst.Hashes = dst.Hashes.WithHash(x)
 	}
 	if dst.VersionError == "" {
 		dst.VersionError = src.VersionError

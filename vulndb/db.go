@@ -30,9 +30,8 @@ import (
 	bolterrors "go.etcd.io/bbolt/errors"
 
 	"github.com/fnguard/fnguard/internal/ecosystem"
-	"github.com/fnguard/fnguard/vulndb/osv"
-
 	"github.com/fnguard/fnguard/internal/inflate"
+	"github.com/fnguard/fnguard/vulndb/osv"
 )
 
 var (

@@ -222,6 +222,20 @@ func (u *updater) write(fn func() error) error {
 	return fn()
 }
 
+// plan fetches what changed in each ecosystem, its writes kept in
+// u.pending; it stops at the first error.
+func (u *updater) plan(ctx context.Context, ecos []string) ([]*EcosystemResult, error) {
+	var results []*EcosystemResult
+	for _, eco := range ecos {
+		er, err := u.updateEco(ctx, eco)
+		if err != nil {
+			return nil, err
+		}
+		results = append(results, er)
+	}
+	return results, nil
+}
+
 // errNeedFull stops an in-place update: an ecosystem needs its whole
 // all.zip read, which the copy-and-rename path does.
 var errNeedFull = errors.New("a full read is needed")
@@ -392,23 +406,16 @@ func (u *updater) inPlace(ctx context.Context, ecos []string, res *UpdateResult)
 		return false, nil
 	}
 	u.db, u.planning, u.pending = ro, true, nil
-	var results []*EcosystemResult
-	for _, eco := range ecos {
-		er, err := u.updateEco(ctx, eco)
-		if errors.Is(err, errNeedFull) {
-			ro.Close()
-			u.db, u.planning, u.pending = nil, false, nil
-			return false, nil
-		}
-		if err != nil {
-			ro.Close()
-			u.db, u.planning, u.pending = nil, false, nil
-			return false, err
-		}
-		results = append(results, er)
-	}
+	results, err := u.plan(ctx, ecos)
 	ro.Close()
 	u.db, u.planning = nil, false
+	if err != nil {
+		u.pending = nil
+		if errors.Is(err, errNeedFull) {
+			return false, nil
+		}
+		return false, err
+	}
 
 	db, err := bolt.Open(u.path, 0o644, &bolt.Options{Timeout: inPlaceWait})
 	if err != nil {
