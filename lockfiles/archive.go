@@ -124,6 +124,7 @@ func (l *limitedReader) Read(p []byte) (int, error) {
 type member struct {
 	name string // cleaned, slash-separated, relative
 	f    *zip.File
+	zr   io.ReaderAt // the archive level f is in
 	mode fs.FileMode
 }
 
@@ -190,7 +191,7 @@ func openZip(r io.ReaderAt, size int64, b *budget, chain string) (*zipTree, erro
 			unsafe = append(unsafe, fmt.Sprintf("%q (duplicate member)", chain+f.Name))
 			continue
 		}
-		t.files[name] = &member{name: name, f: f, mode: mode}
+		t.files[name] = &member{name: name, f: f, zr: r, mode: mode}
 		t.addDir(path.Dir(name))
 		t.names = append(t.names, name)
 	}
@@ -299,6 +300,9 @@ func checkSizes(f *zip.File, l Limits) error {
 // slice of its declared size (checkSizes bounded it), so nothing is grown
 // or zeroed twice; a member that inflates past its declared size fails.
 func (m *member) read(b *budget) ([]byte, error) {
+	if m.f.Method == zip.Deflate {
+		return m.inflate(b)
+	}
 	rc, err := m.f.Open()
 	if err != nil {
 		return nil, err
@@ -308,17 +312,45 @@ func (m *member) read(b *budget) ([]byte, error) {
 	buf := make([]byte, m.f.UncompressedSize64)
 	if _, err := io.ReadFull(lr, buf); err != nil {
 		if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
-			return nil, fmt.Errorf("member shorter than its declared %d bytes (corrupt or truncated)", len(buf))
+			return nil, errShorter(len(buf))
 		}
 		return nil, err
 	}
 	var one [1]byte
 	if n, err := lr.Read(one[:]); n > 0 {
-		return nil, fmt.Errorf("member longer than its declared %d bytes: %w", len(buf), errEntryTooLarge)
+		return nil, errLonger(len(buf))
 	} else if err != nil && err != io.EOF {
 		return nil, err
 	}
 	return buf, nil
+}
+
+// inflate reads a deflated member with the whole-member decoder: it
+// cannot write past the declared size, so the budget is charged that
+// size up front.
+func (m *member) inflate(b *budget) ([]byte, error) {
+	buf := make([]byte, m.f.UncompressedSize64)
+	if b.bytes.Add(int64(len(buf))) > b.limits.MaxTotalBytes {
+		return nil, fmt.Errorf("more than %d bytes uncompressed in all", b.limits.MaxTotalBytes)
+	}
+	switch err := inflate.ReadZipMember(m.zr, m.f, buf); {
+	case err == nil:
+		return buf, nil
+	case errors.Is(err, inflate.ErrOutputFull):
+		return nil, errLonger(len(buf))
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return nil, errShorter(len(buf))
+	default:
+		return nil, err
+	}
+}
+
+func errShorter(n int) error {
+	return fmt.Errorf("member shorter than its declared %d bytes (corrupt or truncated)", n)
+}
+
+func errLonger(n int) error {
+	return fmt.Errorf("member longer than its declared %d bytes: %w", n, errEntryTooLarge)
 }
 
 // fileEntry and dirEntry present the tree to fs.WalkDir and extractors.

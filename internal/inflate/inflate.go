@@ -1,13 +1,15 @@
-// Package inflate is the one DEFLATE decoder fnguard reads with: zip
-// members (function and layer zips, jars inside them, OSV exports) and
-// the database's stored records.
+// Package inflate holds fnguard's DEFLATE decoders: zip members
+// (function and layer zips, jars inside them), OSV exports and the
+// database's stored records.
 //
-// It is klauspost/compress's decoder, not the standard library's: on the
-// Lambda fixtures it inflates the same bytes in 0.63-0.87 of the time
-// (a jar-heavy Java package 68 -> 43 ms), and inflating is most of what a
-// zip scan costs. The module was already linked (scalibr's dependencies
-// use it), and the stream format is the same DEFLATE, so databases and
-// zips written before read as they did.
+// A deflated zip member of declared size is inflated whole by Decode, a
+// decoder of fnguard's own that writes straight into the member's buffer
+// (ReadZipMember checks sizes and CRC-32 as archive/zip does). Streams of
+// unknown length, the database's records and a zip.Reader's own Open use
+// klauspost/compress's decoder, not the standard library's: it inflates
+// the same bytes in 0.63-0.87 of the time. That module was already linked
+// (scalibr's dependencies use it), and the stream format is the same
+// DEFLATE, so databases and zips written before read as they did.
 package inflate
 
 import (

@@ -1,0 +1,76 @@
+package inflate
+
+import (
+	"archive/zip"
+	"encoding/binary"
+	"errors"
+	"hash/crc32"
+	"io"
+	"math"
+)
+
+// ReadZipMember inflates f, a deflated member of the archive in r, into
+// dst, which is f's declared size, and checks it as archive/zip's reader
+// does: not a byte more (ErrOutputFull) or less (io.ErrUnexpectedEOF)
+// than declared, then the CRC-32, against the data descriptor's as well
+// when the member has one (zip.ErrChecksum).
+func ReadZipMember(r io.ReaderAt, f *zip.File, dst []byte) error {
+	if f.Method != zip.Deflate {
+		return zip.ErrAlgorithm
+	}
+	off, err := f.DataOffset()
+	if err != nil {
+		return err
+	}
+	if f.CompressedSize64 > math.MaxInt64-uint64(off)-16 {
+		return zip.ErrFormat
+	}
+	size := int64(f.CompressedSize64)
+	n, err := Decode(dst, io.NewSectionReader(r, off, size))
+	if err != nil {
+		return err
+	}
+	if n != len(dst) {
+		return io.ErrUnexpectedEOF
+	}
+	sum := crc32.ChecksumIEEE(dst)
+	if f.Flags&0x8 != 0 {
+		want, err := descriptorCRC(io.NewSectionReader(r, off+size, 16))
+		if err != nil {
+			return err
+		}
+		if want != f.CRC32 || sum != f.CRC32 {
+			return zip.ErrChecksum
+		}
+		return nil
+	}
+	if f.CRC32 != 0 && sum != f.CRC32 {
+		return zip.ErrChecksum
+	}
+	return nil
+}
+
+// descriptorCRC reads a data descriptor's CRC-32 as archive/zip does: the
+// signature is optional, and the sizes after the CRC must be there but
+// are not compared (the central directory's are used).
+func descriptorCRC(r io.Reader) (uint32, error) {
+	var buf [12]byte
+	if _, err := io.ReadFull(r, buf[:4]); err != nil {
+		return 0, noEOF(err)
+	}
+	rest := buf[4:12]
+	if binary.LittleEndian.Uint32(buf[:4]) == 0x08074b50 {
+		rest = buf[:12]
+	}
+	if _, err := io.ReadFull(r, rest); err != nil {
+		return 0, noEOF(err)
+	}
+	return binary.LittleEndian.Uint32(buf[:4]), nil
+}
+
+func noEOF(err error) error {
+	if errors.Is(err, io.EOF) {
+		return io.ErrUnexpectedEOF
+	}
+	return err
+}
