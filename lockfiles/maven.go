@@ -44,8 +44,11 @@ func walkJar(data []byte, chain string, b *budget, depth int, visit func(*jarInf
 		}
 		return &memberErr{chain, err}
 	}
-	sum := sha256.Sum256(data)
-	info := &jarInfo{chain: chain, sha256: hex.EncodeToString(sum[:])}
+	// The digest is wanted only at the end: it is taken on another core
+	// while the members are read (a fat jar's levels are megabytes).
+	sum := make(chan [sha256.Size]byte, 1)
+	go func() { sum <- sha256.Sum256(data) }()
+	info := &jarInfo{chain: chain}
 	for _, name := range t.names {
 		switch {
 		case path.Base(name) == "pom.properties":
@@ -95,6 +98,8 @@ func walkJar(data []byte, chain string, b *budget, depth int, visit func(*jarInf
 			info.licenses = []string{normalizeLicense(bl)}
 		}
 	}
+	digest := <-sum
+	info.sha256 = hex.EncodeToString(digest[:])
 	visit(info)
 	return nil
 }
