@@ -476,13 +476,19 @@ func (d *decoder) huffman(lit *[litTableSize]uint32, dist *[distTableSize]uint32
 	pos, b, nb, out := d.pos, d.b, d.nb, d.out
 	var e uint32
 	var n uint
-	fresh := true // e is to be looked up after the refill
+	if nb < 48 {
+		d.pos, d.b, d.nb, d.out = pos, b, nb, out
+		if !d.refill() {
+			return io.ErrUnexpectedEOF
+		}
+		src, pos, b, nb = d.src, d.pos, d.b, d.nb
+	}
+	e = lit[b&(1<<litBits-1)]
 	for {
+		// e is the primary entry of the bits at the bottom of b.
 		if nb < 48 {
 			if pos+8 <= len(src) {
-				b |= binary.LittleEndian.Uint64(src[pos:]) << nb
-				pos += int(63-nb) >> 3
-				nb |= 56
+				pos, b, nb = fill(src, pos, b, nb)
 			} else {
 				d.pos, d.b, d.nb, d.out = pos, b, nb, out
 				if !d.refill() {
@@ -490,10 +496,6 @@ func (d *decoder) huffman(lit *[litTableSize]uint32, dist *[distTableSize]uint32
 				}
 				src, pos, b, nb = d.src, d.pos, d.b, d.nb
 			}
-		}
-		if fresh {
-			e = lit[b&(1<<litBits-1)]
-			fresh = false
 		}
 		if e&kLiteral != 0 {
 			// Literals come in runs: take a second before refilling.
@@ -522,9 +524,7 @@ func (d *decoder) huffman(lit *[litTableSize]uint32, dist *[distTableSize]uint32
 			}
 			if nb < 48 {
 				if pos+8 <= len(src) {
-					b |= binary.LittleEndian.Uint64(src[pos:]) << nb
-					pos += int(63-nb) >> 3
-					nb |= 56
+					pos, b, nb = fill(src, pos, b, nb)
 				} else {
 					d.pos, d.b, d.nb, d.out = pos, b, nb, out
 					if !d.refill() {
@@ -577,7 +577,6 @@ func (d *decoder) huffman(lit *[litTableSize]uint32, dist *[distTableSize]uint32
 		back := int(e>>16) + int(b&(1<<x-1))
 		b >>= x
 		nb -= x
-		fresh = true
 
 		if back > out {
 			d.pos, d.b, d.nb, d.out = pos, b, nb, out
@@ -597,5 +596,24 @@ func (d *decoder) huffman(lit *[litTableSize]uint32, dist *[distTableSize]uint32
 				out += copy(dst[out:end], dst[from:out])
 			}
 		}
+		if nb < 48 {
+			if pos+8 <= len(src) {
+				pos, b, nb = fill(src, pos, b, nb)
+			} else {
+				d.pos, d.b, d.nb, d.out = pos, b, nb, out
+				if !d.refill() {
+					return io.ErrUnexpectedEOF
+				}
+				src, pos, b, nb = d.src, d.pos, d.b, d.nb
+			}
+		}
+		e = lit[b&(1<<litBits-1)]
 	}
+}
+
+// fill is refill's fast path, on the huffman loop's locals: one 64-bit
+// load tops the buffer up to 56-63 bits.
+func fill(src []byte, pos int, b uint64, nb uint) (int, uint64, uint) {
+	b |= binary.LittleEndian.Uint64(src[pos:]) << nb
+	return pos + int(63-nb)>>3, b, nb | 56
 }

@@ -259,24 +259,27 @@ func validCategories(in []string) ([]string, error) {
 
 // Name syntax per ecosystem, as the registries accept it. These are
 // deliberately the registries' rules, not looser ones, so that a typo such as
-// a stray space or a Maven coordinate with a version fails the load.
-var (
+// a stray space or a Maven coordinate with a version fails the load. They
+// are compiled on first use: the table is generated at build time, so most
+// runs never check a name.
+var names = sync.OnceValue(func() (n struct{ npm, pypi, maven, nuget, packagist, crate, gem *regexp.Regexp }) {
 	// npm: lowercase, optional @scope/, URL-safe characters, <= 214 chars.
-	npmName = regexp.MustCompile(`^(@[a-z0-9][a-z0-9._~-]*/)?[a-z0-9][a-z0-9._~-]*$`)
+	n.npm = regexp.MustCompile(`^(@[a-z0-9][a-z0-9._~-]*/)?[a-z0-9][a-z0-9._~-]*$`)
 	// PyPI (PEP 508 project names).
-	pypiName = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$`)
+	n.pypi = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$`)
 	// Maven groupId and artifactId characters, as Maven's model validator allows.
-	mavenPart = regexp.MustCompile(`^[A-Za-z0-9_.-]+$`)
+	n.maven = regexp.MustCompile(`^[A-Za-z0-9_.-]+$`)
 	// NuGet package ids.
-	nugetName = regexp.MustCompile(`^[A-Za-z0-9_]+([.-][A-Za-z0-9_]+)*$`)
+	n.nuget = regexp.MustCompile(`^[A-Za-z0-9_]+([.-][A-Za-z0-9_]+)*$`)
 	// Composer: vendor/package, lowercase.
-	packagistName = regexp.MustCompile(`^[a-z0-9]([_.-]?[a-z0-9]+)*/[a-z0-9](([_.]?|-{0,2})[a-z0-9]+)*$`)
+	n.packagist = regexp.MustCompile(`^[a-z0-9]([_.-]?[a-z0-9]+)*/[a-z0-9](([_.]?|-{0,2})[a-z0-9]+)*$`)
 	// crates.io: ASCII alphanumerics, - and _, starting with a letter, <= 64.
-	crateName = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_-]{0,63}$`)
+	n.crate = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_-]{0,63}$`)
 	// RubyGems: the gem name charset (letters, digits, - _ .), not starting
 	// with a separator.
-	gemName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
-)
+	n.gem = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
+	return n
+})
 
 // ValidName reports whether name is well formed for the ecosystem's registry.
 func ValidName(eco, name string) error {
@@ -286,25 +289,25 @@ func ValidName(eco, name string) error {
 	ok := false
 	switch eco {
 	case ecosystem.NPM:
-		ok = len(name) <= 214 && npmName.MatchString(name)
+		ok = len(name) <= 214 && names().npm.MatchString(name)
 	case ecosystem.PyPI:
-		ok = pypiName.MatchString(name)
+		ok = names().pypi.MatchString(name)
 	case ecosystem.Maven:
 		g, a, found := strings.Cut(name, ":")
-		ok = found && mavenPart.MatchString(g) && mavenPart.MatchString(a)
+		ok = found && names().maven.MatchString(g) && names().maven.MatchString(a)
 	case ecosystem.Go:
 		if err := module.CheckPath(name); err != nil {
 			return err
 		}
 		ok = true
 	case ecosystem.RubyGems:
-		ok = gemName.MatchString(name)
+		ok = names().gem.MatchString(name)
 	case ecosystem.NuGet:
-		ok = len(name) <= 100 && nugetName.MatchString(name)
+		ok = len(name) <= 100 && names().nuget.MatchString(name)
 	case ecosystem.Packagist:
-		ok = packagistName.MatchString(name)
+		ok = names().packagist.MatchString(name)
 	case ecosystem.CratesIO:
-		ok = crateName.MatchString(name)
+		ok = names().crate.MatchString(name)
 	default:
 		return fmt.Errorf("ecosystem %q not supported", eco)
 	}

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"regexp"
 	"sort"
 	"time"
 )
@@ -44,8 +43,25 @@ type osvRange struct {
 
 // validID keeps a record id usable as a file name inside the temp DB (no
 // separators, no "..") while accepting every id the Go and OSV databases use
-// (GO-2021-0113, MAL-2025-2544, GHSA-xxxx-xxxx-xxxx).
-var validID = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$`)
+// (GO-2021-0113, MAL-2025-2544, GHSA-xxxx-xxxx-xxxx): an ASCII letter or
+// digit, then up to 127 of those or ". _ -". Written out rather than as
+// the regexp it was, whose {0,127} compiled into a program of thousands of
+// instructions at every start of fnguard (1.1 ms, 135 KB).
+func validID(id string) bool {
+	if len(id) == 0 || len(id) > 128 {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' {
+			continue
+		}
+		if i == 0 || c != '.' && c != '_' && c != '-' {
+			return false
+		}
+	}
+	return true
+}
 
 // parseRecords decodes and validates the raw records and drops duplicate ids.
 // Callers that gather records per module (RecordsFor) naturally produce the
@@ -60,7 +76,7 @@ func parseRecords(raws [][]byte) (map[string]*record, map[string][]byte, error) 
 		if err := json.Unmarshal(raw, &r); err != nil {
 			return nil, nil, fmt.Errorf("reach: record %d: %w", i, err)
 		}
-		if !validID.MatchString(r.ID) {
+		if !validID(r.ID) {
 			return nil, nil, fmt.Errorf("reach: record %d: invalid id %q", i, r.ID)
 		}
 		// govulncheck decodes "modified" as a time.Time and aborts the whole

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"runtime/debug"
 	"strings"
 	"testing"
@@ -342,5 +343,21 @@ func FuzzParseRecords(f *testing.F) {
 func writeLE(b *bytes.Buffer, v any) {
 	if err := binary.Write(b, binary.LittleEndian, v); err != nil {
 		panic(err)
+	}
+}
+
+// validID is the regexp it replaced, written out: the two agree on ids of
+// every shape near the rules' edges.
+func TestValidIDMatchesItsRegexp(t *testing.T) {
+	re := regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$`)
+	ids := []string{"", "GO-2021-0113", "MAL-2025-2544", "GHSA-xxxx-xxxx-xxxx", "a", "-a", ".a", "_a", "a..b",
+		"a/b", `a\b`, "a b", "ä", "a\x00", strings.Repeat("a", 128), strings.Repeat("a", 129), "a" + strings.Repeat("-", 127), "A.B_C-9"}
+	for c := 0; c < 256; c++ {
+		ids = append(ids, string(rune(c)), "a"+string([]byte{byte(c)}))
+	}
+	for _, id := range ids {
+		if got, want := validID(id), re.MatchString(id); got != want {
+			t.Errorf("validID(%q) = %v, the regexp says %v", id, got, want)
+		}
 	}
 }
