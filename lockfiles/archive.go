@@ -241,6 +241,13 @@ func (t *zipTree) addDir(dir string) {
 // unzipper: absolute paths, drive letters, ".." elements, NUL bytes. A
 // backslash is a separator to Windows unzippers, so it is treated as one.
 func cleanMemberName(name string) (string, bool) {
+	if plainName(name) {
+		return name, true
+	}
+	return cleanName(name)
+}
+
+func cleanName(name string) (string, bool) {
 	n := strings.ReplaceAll(name, `\`, "/")
 	if n == "" || strings.HasPrefix(n, "/") || strings.ContainsRune(n, 0) {
 		return "", false
@@ -258,6 +265,34 @@ func cleanMemberName(name string) (string, bool) {
 		return "", false
 	}
 	return c, true
+}
+
+// plainName reports whether name is already what cleanMemberName would
+// make of it: relative, slash-separated elements none of which is empty,
+// "." or "..", no backslash, NUL or drive letter. Nearly every member of
+// a jar is (thousands of class files), and needs no copy.
+func plainName(name string) bool {
+	if name == "" || len(name) >= 2 && name[1] == ':' {
+		return false
+	}
+	start := 0
+	for i := 0; i <= len(name); i++ {
+		if i < len(name) {
+			switch name[i] {
+			case 0, '\\':
+				return false
+			case '/':
+			default:
+				continue
+			}
+		}
+		switch name[start:i] {
+		case "", ".", "..":
+			return false
+		}
+		start = i + 1
+	}
+	return true
 }
 
 func linkStaysInside(name, target string) bool {
@@ -303,6 +338,15 @@ func (m *member) read(b *budget) ([]byte, error) {
 	if m.f.Method == zip.Deflate {
 		return m.inflate(b)
 	}
+	if data, ok := m.stored(); ok {
+		if b.bytes.Add(int64(len(data))) > b.limits.MaxTotalBytes {
+			return nil, fmt.Errorf("more than %d bytes uncompressed in all", b.limits.MaxTotalBytes)
+		}
+		if err := inflate.Check(m.zr, m.f, data); err != nil {
+			return nil, err
+		}
+		return data, nil
+	}
 	rc, err := m.f.Open()
 	if err != nil {
 		return nil, err
@@ -343,6 +387,42 @@ func (m *member) inflate(b *budget) ([]byte, error) {
 	default:
 		return nil, err
 	}
+}
+
+// sliceStoredBytes is the size from which a stored member is sliced.
+const sliceStoredBytes = 64 << 10
+
+// inMemory is an archive level already in memory (a jar inside a zip):
+// a member stored in it uncompressed is read as a slice of it, not copied.
+type inMemory []byte
+
+func (m inMemory) ReadAt(p []byte, off int64) (int, error) {
+	if off < 0 || off > int64(len(m)) {
+		return 0, io.EOF
+	}
+	n := copy(p, m[off:])
+	if n < len(p) {
+		return n, io.EOF
+	}
+	return n, nil
+}
+
+// stored returns the bytes of a large uncompressed member of an in-memory
+// level (a fat jar's nested jars), when they lie whole within it; the
+// slice shares the level's memory, which nothing writes to. A small member
+// is copied: a parser keeping a few of its bytes would otherwise keep the
+// whole level alive. Whatever else goes the long way and fails there as
+// archive/zip fails.
+func (m *member) stored() ([]byte, bool) {
+	level, ok := m.zr.(inMemory)
+	if !ok || m.f.Method != zip.Store || m.f.CompressedSize64 != m.f.UncompressedSize64 || m.f.UncompressedSize64 < sliceStoredBytes {
+		return nil, false
+	}
+	off, err := m.f.DataOffset()
+	if err != nil || off < 0 || m.f.CompressedSize64 > uint64(len(level)) || uint64(off) > uint64(len(level))-m.f.CompressedSize64 {
+		return nil, false
+	}
+	return level[off : off+int64(m.f.CompressedSize64) : off+int64(m.f.CompressedSize64)], true
 }
 
 func errShorter(n int) error {

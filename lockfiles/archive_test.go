@@ -320,3 +320,44 @@ func TestReadMemberDoesNotFollowLinks(t *testing.T) {
 		t.Errorf("ReadMember read %q through a link leaving the folder", got)
 	}
 }
+
+// A member stored uncompressed in an in-memory level is read as a slice of
+// it, and still held to its CRC-32 and the artifact budget; from a file it
+// is read as before.
+func TestStoredMemberOfAnInMemoryLevel(t *testing.T) {
+	content := bytes.Repeat([]byte("class file bytes "), sliceStoredBytes/16)
+	var buf bytes.Buffer
+	w := zip.NewWriter(&buf)
+	fw, err := w.CreateHeader(&zip.FileHeader{Name: "BOOT-INF/lib/x.jar", Method: zip.Store})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fw.Write(content)
+	w.Close()
+	level := buf.Bytes()
+
+	read := func(data []byte, limits Limits) ([]byte, error) {
+		tree, err := openZip(inMemory(data), int64(len(data)), &budget{limits: limits}, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tree.files["BOOT-INF/lib/x.jar"].read(&budget{limits: limits})
+	}
+	got, err := read(level, DefaultLimits)
+	if err != nil || !bytes.Equal(got, content) {
+		t.Fatalf("read: %d bytes, %v", len(got), err)
+	}
+	if i := bytes.Index(level, content); i < 0 || &got[0] != &level[i] {
+		t.Error("the member was copied, not sliced out of its level")
+	}
+	small := DefaultLimits
+	small.MaxTotalBytes = int64(len(content)) - 1
+	if _, err := read(level, small); err == nil || !strings.Contains(err.Error(), "bytes uncompressed in all") {
+		t.Errorf("over the artifact budget: %v", err)
+	}
+	damaged := bytes.Clone(level)
+	damaged[bytes.Index(damaged, content)+10] ^= 1
+	if _, err := read(damaged, DefaultLimits); !errors.Is(err, zip.ErrChecksum) {
+		t.Errorf("damaged stored member: %v, want zip.ErrChecksum", err)
+	}
+}

@@ -473,7 +473,7 @@ func readChain(v *vfs, chain string) ([]byte, error) {
 		return nil, &memberErr{parts[0], err}
 	}
 	for i := 1; i < len(parts); i++ {
-		t, err := openZip(bytes.NewReader(data), int64(len(data)), v.budget, strings.Join(parts[:i], "!/")+"!/")
+		t, err := openZip(inMemory(data), int64(len(data)), v.budget, strings.Join(parts[:i], "!/")+"!/")
 		if err != nil {
 			return nil, err
 		}

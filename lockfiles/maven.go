@@ -36,7 +36,7 @@ func walkJar(data []byte, chain string, b *budget, depth int, visit func(*jarInf
 	if depth > b.limits.MaxDepth {
 		return fmt.Errorf("nesting deeper than %d archives at %s", b.limits.MaxDepth, chain)
 	}
-	t, err := openZip(bytes.NewReader(data), int64(len(data)), b, chain+"!/")
+	t, err := openZip(inMemory(data), int64(len(data)), b, chain+"!/")
 	if err != nil {
 		var me *memberErr
 		if errors.As(err, &me) {

@@ -35,7 +35,7 @@ func (r *reader) nestedZips(ctx context.Context, v *vfs) ([]found, error) {
 		if zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data))); err == nil && len(zr.File) == 0 {
 			continue // an empty zip holds nothing to miss
 		}
-		t, err := openZip(bytes.NewReader(data), int64(len(data)), v.budget, name+"!/")
+		t, err := openZip(inMemory(data), int64(len(data)), v.budget, name+"!/")
 		if err != nil {
 			var me *memberErr
 			if errors.As(err, &me) {

@@ -250,6 +250,38 @@ func TestParsePackageJSON(t *testing.T) {
 	}
 }
 
+// plainName is a shortcut of cleanName: every name it accepts, cleanName
+// returns unchanged. All names of up to six characters from an alphabet
+// of the troublesome ones are tried.
+func TestPlainNameIsCleanNamesIdentity(t *testing.T) {
+	alphabet := []string{"a", "/", ".", `\`, ":", "\x00", "b"}
+	var names []string
+	var grow func(prefix string, n int)
+	grow = func(prefix string, n int) {
+		names = append(names, prefix)
+		if n == 0 {
+			return
+		}
+		for _, c := range alphabet {
+			grow(prefix+c, n-1)
+		}
+	}
+	grow("", 6)
+	plain := 0
+	for _, n := range names {
+		if !plainName(n) {
+			continue
+		}
+		plain++
+		if c, ok := cleanName(n); !ok || c != n {
+			t.Errorf("plainName(%q) but cleanName gives %q, %v", n, c, ok)
+		}
+	}
+	if plain < 100 {
+		t.Fatalf("only %d plain names among %d: the shortcut is never taken", plain, len(names))
+	}
+}
+
 func TestCleanMemberName(t *testing.T) {
 	for in, want := range map[string]string{
 		"a/b.txt": "a/b.txt", "./a//b/./c": "a/b/c", `a\b\c`: "a/b/c", "dir/": "dir",

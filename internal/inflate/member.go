@@ -33,9 +33,24 @@ func ReadZipMember(r io.ReaderAt, f *zip.File, dst []byte) error {
 	if n != len(dst) {
 		return io.ErrUnexpectedEOF
 	}
-	sum := crc32.ChecksumIEEE(dst)
+	return Check(r, f, dst)
+}
+
+// Check holds data, all of member f of the archive in r, to the CRC-32
+// the archive declares for it, as archive/zip's reader does: against the
+// data descriptor's as well when the member has one, and not at all when
+// the central directory's is zero and there is no descriptor.
+func Check(r io.ReaderAt, f *zip.File, data []byte) error {
+	off, err := f.DataOffset()
+	if err != nil {
+		return err
+	}
+	if f.CompressedSize64 > math.MaxInt64-uint64(off)-16 {
+		return zip.ErrFormat
+	}
+	sum := crc32.ChecksumIEEE(data)
 	if f.Flags&0x8 != 0 {
-		want, err := descriptorCRC(io.NewSectionReader(r, off+size, 16))
+		want, err := descriptorCRC(io.NewSectionReader(r, off+int64(f.CompressedSize64), 16))
 		if err != nil {
 			return err
 		}
