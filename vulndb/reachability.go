@@ -6,7 +6,6 @@ import (
 	"debug/buildinfo"
 	"encoding/json"
 	"fmt"
-	"os"
 	"path"
 	"slices"
 	"sort"
@@ -209,19 +208,12 @@ func boolPtr(b bool) *bool { return &b }
 // the standard library's hundreds. A stripped binary is not analysed at all:
 // govulncheck would call every symbol present, so nothing can be told.
 func analyzeBinary(ctx context.Context, data []byte, findings []*Finding) (map[reach.Key]reach.Reachability, bool, error) {
-	tmp, err := os.CreateTemp("", "fnguard-gobinary-*")
+	bin, done, err := binaryFile(data)
 	if err != nil {
 		return nil, false, err
 	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return nil, false, err
-	}
-	if err := tmp.Close(); err != nil {
-		return nil, false, err
-	}
-	stripped, err := reach.Stripped(tmp.Name())
+	defer done()
+	stripped, err := reach.Stripped(bin)
 	if err != nil || stripped {
 		return nil, stripped, err
 	}
@@ -240,7 +232,7 @@ func analyzeBinary(ctx context.Context, data []byte, findings []*Finding) (map[r
 			records = append(records, raw)
 		}
 	}
-	got, err := reach.Analyze(ctx, tmp.Name(), records)
+	got, err := reach.Analyze(ctx, bin, records)
 	return got, false, err
 }
 
