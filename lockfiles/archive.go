@@ -2,6 +2,7 @@ package lockfiles
 
 import (
 	"archive/zip"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
@@ -336,7 +337,7 @@ func checkSizes(f *zip.File, l Limits) error {
 // or zeroed twice; a member that inflates past its declared size fails.
 func (m *member) read(b *budget) ([]byte, error) {
 	if m.f.Method == zip.Deflate {
-		return m.inflate(b)
+		return m.inflate(b, nil)
 	}
 	if data, ok := m.stored(); ok {
 		if b.bytes.Add(int64(len(data))) > b.limits.MaxTotalBytes {
@@ -372,12 +373,12 @@ func (m *member) read(b *budget) ([]byte, error) {
 // inflate reads a deflated member with the whole-member decoder: it
 // cannot write past the declared size, so the budget is charged that
 // size up front.
-func (m *member) inflate(b *budget) ([]byte, error) {
+func (m *member) inflate(b *budget, follow func([]byte)) ([]byte, error) {
 	buf := make([]byte, m.f.UncompressedSize64)
 	if b.bytes.Add(int64(len(buf))) > b.limits.MaxTotalBytes {
 		return nil, fmt.Errorf("more than %d bytes uncompressed in all", b.limits.MaxTotalBytes)
 	}
-	switch err := inflate.ReadZipMember(m.zr, m.f, buf); {
+	switch err := inflate.ReadZipMember(m.zr, m.f, buf, follow); {
 	case err == nil:
 		return buf, nil
 	case errors.Is(err, inflate.ErrOutputFull):
@@ -387,6 +388,28 @@ func (m *member) inflate(b *budget) ([]byte, error) {
 	default:
 		return nil, err
 	}
+}
+
+// followMin is the size from which a member's digest is taken as it
+// inflates: below it, handing the pieces over costs more than hashing after.
+const followMin = 1 << 20
+
+// readDigest is read, with the SHA-256 of a large deflated member taken on
+// another core while it inflates; for any other member the digest is nil
+// and the caller takes it.
+func (m *member) readDigest(b *budget) ([]byte, *[sha256.Size]byte, error) {
+	if m.f.Method != zip.Deflate || m.f.UncompressedSize64 < followMin {
+		data, err := m.read(b)
+		return data, nil, err
+	}
+	h := sha256.New()
+	data, err := m.inflate(b, func(p []byte) { h.Write(p) })
+	if err != nil {
+		return nil, nil, err
+	}
+	var sum [sha256.Size]byte
+	h.Sum(sum[:0])
+	return data, &sum, nil
 }
 
 // sliceStoredBytes is the size from which a stored member is sliced.

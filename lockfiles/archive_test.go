@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"compress/flate"
 	"context"
+	"crypto/sha256"
 	"errors"
 	"hash/crc32"
 	"io/fs"
@@ -359,5 +360,36 @@ func TestStoredMemberOfAnInMemoryLevel(t *testing.T) {
 	damaged[bytes.Index(damaged, content)+10] ^= 1
 	if _, err := read(damaged, DefaultLimits); !errors.Is(err, zip.ErrChecksum) {
 		t.Errorf("damaged stored member: %v, want zip.ErrChecksum", err)
+	}
+}
+
+// A large deflated member's digest, taken while it inflates, is the
+// digest of what it inflated to; a small one's is left to the caller.
+func TestReadDigest(t *testing.T) {
+	big := make([]byte, followMin+12345)
+	for i := range big {
+		big[i] = byte(i * 7 / 13)
+	}
+	var buf bytes.Buffer
+	w := zip.NewWriter(&buf)
+	for name, data := range map[string][]byte{"bootstrap": big, "small.txt": []byte("small")} {
+		fw, err := w.CreateHeader(&zip.FileHeader{Name: name, Method: zip.Deflate})
+		if err != nil {
+			t.Fatal(err)
+		}
+		fw.Write(data)
+	}
+	w.Close()
+	tree, err := openZip(bytes.NewReader(buf.Bytes()), int64(buf.Len()), &budget{limits: DefaultLimits}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, digest, err := tree.files["bootstrap"].readDigest(&budget{limits: DefaultLimits})
+	if err != nil || !bytes.Equal(data, big) || digest == nil || *digest != sha256.Sum256(big) {
+		t.Errorf("large member: %d bytes, digest %x, %v", len(data), digest, err)
+	}
+	data, digest, err = tree.files["small.txt"].readDigest(&budget{limits: DefaultLimits})
+	if err != nil || string(data) != "small" || digest != nil {
+		t.Errorf("small member: %q, digest %x, %v", data, digest, err)
 	}
 }

@@ -226,6 +226,24 @@ type found struct {
 	project bool
 }
 
+// digestWanted says whether pl records the SHA-256 of what it reads (a Go
+// executable, a jar), which a large deflated member then gets on another
+// core while it inflates.
+func digestWanted(pl plugin) bool {
+	n := pl.ex.Name()
+	return n == gobinary.Name || n == javaArchiveName
+}
+
+// hexDigest is the SHA-256 of data in hex: the one taken while it inflated
+// when there is one.
+func hexDigest(data []byte, taken *[sha256.Size]byte) string {
+	if taken == nil {
+		sum := sha256.Sum256(data)
+		taken = &sum
+	}
+	return hex.EncodeToString(taken[:])
+}
+
 // wants says whether pl reads name, as far as can be told before the file
 // is read.
 func wants(pl plugin, v *vfs, name string) bool {
@@ -249,13 +267,15 @@ func wants(pl plugin, v *vfs, name string) bool {
 func extractAll(ctx context.Context, v *vfs, plugins []plugin, warn func(member, msg string)) ([]found, error) {
 	var out []found
 	read := v.readFile
-	if pf := startPrefetch(v, plugins); pf != nil {
+	pf := startPrefetch(v, plugins)
+	if pf != nil {
 		defer pf.close()
 		read = pf.read
 	}
 	for _, name := range v.names {
 		// A file several extractors want is inflated once.
 		var data []byte
+		var digest *[sha256.Size]byte // taken while it inflated, when it was
 		for _, pl := range plugins {
 			if !wants(pl, v, name) {
 				continue
@@ -281,7 +301,13 @@ func extractAll(ctx context.Context, v *vfs, plugins []plugin, warn func(member,
 				continue
 			}
 			if data == nil {
-				d, err := read(name)
+				var d []byte
+				var err error
+				if f := v.files[name]; digestWanted(pl) && f.readDigest != nil && !pf.holds(name) {
+					d, digest, err = f.readDigest()
+				} else {
+					d, err = read(name)
+				}
 				if err != nil {
 					return nil, &memberErr{name, err}
 				}
@@ -291,7 +317,7 @@ func extractAll(ctx context.Context, v *vfs, plugins []plugin, warn func(member,
 				continue
 			}
 			if r, ok := pl.ex.(foundReader); ok {
-				fs, err := r.extractFound(ctx, pl, v, name, data)
+				fs, err := r.extractFound(ctx, pl, v, name, data, digest)
 				if err != nil {
 					return nil, err
 				}
@@ -320,7 +346,7 @@ func extractAll(ctx context.Context, v *vfs, plugins []plugin, warn func(member,
 				// What it read is decoded: a 90 MB lockfile need not stay
 				// alive while its packages are merged. A later plugin
 				// wanting the same file reads it again.
-				data = nil
+				data, digest = nil, nil
 			}
 			for _, p := range direct {
 				out = append(out, found{lenient: p, rank: pl.rank, location: name, plugin: pl.ex.Name()})
@@ -329,8 +355,7 @@ func extractAll(ctx context.Context, v *vfs, plugins []plugin, warn func(member,
 			if pl.ex.Name() == gobinary.Name {
 				if bi, err := buildinfo.Read(bytes.NewReader(data)); err == nil {
 					goMain, goMainVersion = bi.Main.Path, bi.Main.Version
-					sum := sha256.Sum256(data)
-					binHash = hex.EncodeToString(sum[:])
+					binHash = hexDigest(data, digest)
 				}
 				if v.inArchive && v.keep != nil && len(inv.Packages) > 0 {
 					v.keep(name, data)

@@ -3,6 +3,7 @@ package lockfiles
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"fmt"
 	"io"
 	"path"
@@ -20,7 +21,8 @@ import (
 // directly, with what a scalibr Package cannot carry (a VersionError, a
 // hash, a warning); extractAll calls it instead of Extract.
 type foundReader interface {
-	extractFound(ctx context.Context, pl plugin, v *vfs, name string, data []byte) ([]found, error)
+	// digest is data's SHA-256 when it was taken as the file inflated.
+	extractFound(ctx context.Context, pl plugin, v *vfs, name string, data []byte, digest *[sha256.Size]byte) ([]found, error)
 }
 
 // javaArchiveName keeps the name of the osv-scalibr extractor this reader
@@ -64,8 +66,8 @@ func isJavaArchive(p string) bool {
 	return false
 }
 
-func (javaArchive) extractFound(ctx context.Context, pl plugin, v *vfs, name string, data []byte) ([]found, error) {
-	return extractJar(ctx, pl, v, name, data)
+func (javaArchive) extractFound(ctx context.Context, pl plugin, v *vfs, name string, data []byte, digest *[sha256.Size]byte) ([]found, error) {
+	return extractJar(ctx, pl, v, name, data, digest)
 }
 
 // Extract reads one jar on its own, under DefaultLimits: a jar fnguard
@@ -79,7 +81,7 @@ func (j javaArchive) Extract(ctx context.Context, in *filesystem.ScanInput) (inv
 		return inventory.Inventory{}, fmt.Errorf("%s: larger than %d bytes", in.Path, DefaultLimits.MaxEntryBytes)
 	}
 	v := &vfs{budget: &budget{limits: DefaultLimits}}
-	fs, err := extractJar(ctx, plugin{ex: j, rank: rankInstalled}, v, in.Path, data)
+	fs, err := extractJar(ctx, plugin{ex: j, rank: rankInstalled}, v, in.Path, data, nil)
 	if err != nil {
 		return inventory.Inventory{}, err
 	}

@@ -32,7 +32,7 @@ type jarInfo struct {
 // walkJar checks every archive level of a jar before any extractor recurses
 // into it (names, sizes, links, depth), so a hostile jar fails with the chain
 // that broke it, and records what the Maven fallback needs.
-func walkJar(data []byte, chain string, b *budget, depth int, visit func(*jarInfo)) error {
+func walkJar(data []byte, chain string, b *budget, depth int, digest *[sha256.Size]byte, visit func(*jarInfo)) error {
 	if depth > b.limits.MaxDepth {
 		return fmt.Errorf("nesting deeper than %d archives at %s", b.limits.MaxDepth, chain)
 	}
@@ -44,10 +44,15 @@ func walkJar(data []byte, chain string, b *budget, depth int, visit func(*jarInf
 		}
 		return &memberErr{chain, err}
 	}
-	// The digest is wanted only at the end: it is taken on another core
-	// while the members are read (a fat jar's levels are megabytes).
+	// The digest is wanted only at the end: unless it was taken as the jar
+	// inflated, it is taken on another core while the members are read (a
+	// fat jar's levels are megabytes).
 	sum := make(chan [sha256.Size]byte, 1)
-	go func() { sum <- sha256.Sum256(data) }()
+	if digest != nil {
+		sum <- *digest
+	} else {
+		go func() { sum <- sha256.Sum256(data) }()
+	}
 	info := &jarInfo{chain: chain}
 	for _, name := range t.names {
 		switch {
@@ -87,7 +92,7 @@ func walkJar(data []byte, chain string, b *budget, depth int, visit func(*jarInf
 			if err != nil {
 				return &memberErr{chain + "!/" + name, err}
 			}
-			if err := walkJar(inner, chain+"!/"+name, b, depth+1, visit); err != nil {
+			if err := walkJar(inner, chain+"!/"+name, b, depth+1, nil, visit); err != nil {
 				return err
 			}
 		}
@@ -98,8 +103,8 @@ func walkJar(data []byte, chain string, b *budget, depth int, visit func(*jarInf
 			info.licenses = []string{normalizeLicense(bl)}
 		}
 	}
-	digest := <-sum
-	info.sha256 = hex.EncodeToString(digest[:])
+	jarSum := <-sum
+	info.sha256 = hex.EncodeToString(jarSum[:])
 	visit(info)
 	return nil
 }
@@ -138,9 +143,9 @@ func parseManifest(data []byte) map[string]string {
 // ("lib/app.jar!/BOOT-INF/lib/x.jar!/META-INF/maven/g/a/pom.properties")
 // with the SHA-256 of the jar holding it; and every level without one
 // identified by identifyJar or listed as unidentified.
-func extractJar(ctx context.Context, pl plugin, v *vfs, name string, data []byte) ([]found, error) {
+func extractJar(ctx context.Context, pl plugin, v *vfs, name string, data []byte, digest *[sha256.Size]byte) ([]found, error) {
 	var jars []*jarInfo
-	if err := walkJar(data, name, v.budget, v.depth+1, func(j *jarInfo) { jars = append(jars, j) }); err != nil {
+	if err := walkJar(data, name, v.budget, v.depth+1, digest, func(j *jarInfo) { jars = append(jars, j) }); err != nil {
 		return nil, err
 	}
 	if err := ctx.Err(); err != nil {

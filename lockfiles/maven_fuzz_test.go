@@ -65,7 +65,7 @@ func FuzzJar(f *testing.F) {
 		ctx := context.Background()
 		v := &vfs{budget: &budget{limits: DefaultLimits}}
 		pl := plugin{ex: javaArchive{}, rank: rankInstalled}
-		if fs, err := extractJar(ctx, pl, v, "lib/x.jar", raw); err != nil {
+		if fs, err := extractJar(ctx, pl, v, "lib/x.jar", raw, nil); err != nil {
 			if strings.Contains(err.Error(), "\n") || !strings.HasPrefix(err.Error(), "lib/x.jar") {
 				t.Fatalf("error %q", err)
 			}
@@ -77,7 +77,7 @@ func FuzzJar(f *testing.F) {
 		fat := buildZip(t, text("META-INF/MANIFEST.MF", "Main-Class: a.B\r\n"), stored("BOOT-INF/lib/inner-1.0.jar", inner))
 		var warned []string
 		v = &vfs{budget: &budget{limits: DefaultLimits}, warn: func(member, msg string) { warned = append(warned, member) }}
-		fs, err := extractJar(ctx, pl, v, "app.jar", fat)
+		fs, err := extractJar(ctx, pl, v, "app.jar", fat, nil)
 		if err != nil {
 			t.Fatalf("a well-formed fat jar: %v", err)
 		}

@@ -3,6 +3,7 @@ package lockfiles
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/xml"
 	"errors"
 	"fmt"
@@ -90,7 +91,7 @@ func (pomXML) Extract(_ context.Context, in *filesystem.ScanInput) (inventory.In
 	return inventory.Inventory{Packages: out}, nil
 }
 
-func (pomXML) extractFound(_ context.Context, pl plugin, v *vfs, name string, data []byte) ([]found, error) {
+func (pomXML) extractFound(_ context.Context, pl plugin, v *vfs, name string, data []byte, _ *[sha256.Size]byte) ([]found, error) {
 	pkgs, err := readPOM(vfsPOM{v}, name, data)
 	if err != nil {
 		return nil, &memberErr{name, fmt.Errorf("%s: %w", pl.ex.Name(), err)}

@@ -74,6 +74,15 @@ func startPrefetch(v *vfs, plugins []plugin) *prefetcher {
 	return launch(v, order, runtime.GOMAXPROCS(0), maxPrefetchBytes)
 }
 
+// holds says whether p inflates name; false for a nil p.
+func (p *prefetcher) holds(name string) bool {
+	if p == nil {
+		return false
+	}
+	_, ok := p.index[name]
+	return ok
+}
+
 // launch starts workers inflating order's members, within maxBytes.
 func launch(v *vfs, order []string, workers int, maxBytes int64) *prefetcher {
 	p := &prefetcher{

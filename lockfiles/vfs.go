@@ -2,6 +2,7 @@ package lockfiles
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
@@ -57,6 +58,10 @@ type vfile struct {
 	// (directReader), so a 90 MB lockfile is never held whole; nil for
 	// archive members.
 	stream func() (io.ReadCloser, error)
+	// readDigest reads an archive member and takes its SHA-256 as it
+	// inflates when it is large and deflated (nil digest otherwise); nil
+	// outside archives.
+	readDigest func() ([]byte, *[sha256.Size]byte, error)
 }
 
 func (v *vfs) readFile(name string) ([]byte, error) {
@@ -72,7 +77,9 @@ func zipVFS(t *zipTree, b *budget) *vfs {
 	v := &vfs{files: make(map[string]*vfile, len(t.files)), dirs: t.dirs, names: t.names, budget: b, inArchive: true}
 	for name, m := range t.files {
 		m := m
-		v.files[name] = &vfile{name: name, info: memberInfo{m}, read: func() ([]byte, error) { return m.read(b) }}
+		v.files[name] = &vfile{name: name, info: memberInfo{m},
+			read:       func() ([]byte, error) { return m.read(b) },
+			readDigest: func() ([]byte, *[sha256.Size]byte, error) { return m.readDigest(b) }}
 	}
 	return v
 }

@@ -24,13 +24,45 @@ import (
 // declared size however it was built. It reads r no further than a
 // buffer past the final block, and ignores what follows it, as
 // compress/flate does. A read error of r is returned as it is.
-func Decode(dst []byte, r io.Reader) (int, error) {
+func Decode(dst []byte, r io.Reader) (int, error) { return decode(dst, r, nil) }
+
+// DecodeFollowed is Decode calling follow, on another goroutine, with
+// consecutive pieces of dst as they are written, so that a digest of a
+// member is taken on a second core while it inflates. When it returns
+// without error, follow has been given all of dst[:n], in order; after an
+// error, some prefix of it.
+func DecodeFollowed(dst []byte, r io.Reader, follow func([]byte)) (int, error) {
+	written := make(chan int, 64)
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		done := 0
+		for upto := range written {
+			follow(dst[done:upto])
+			done = upto
+		}
+	}()
+	n, err := decode(dst, r, written)
+	if err == nil {
+		written <- n
+	}
+	close(written)
+	<-finished
+	return n, err
+}
+
+// followStep is how much output a follower is handed at a time, at block
+// ends: blocks are tens of kilobytes, so it lags by little.
+const followStep = 256 << 10
+
+func decode(dst []byte, r io.Reader, written chan<- int) (int, error) {
 	d := decoders.Get().(*decoder)
 	defer decoders.Put(d)
 	d.r, d.rerr, d.dst = r, nil, dst
 	d.src, d.base = d.buf[:0], 0
+	d.written, d.told = written, 0
 	n, err := d.run()
-	d.r, d.dst, d.src = nil, nil, nil
+	d.r, d.dst, d.src, d.written = nil, nil, nil, nil
 	if err == io.ErrUnexpectedEOF && d.rerr != nil && d.rerr != io.EOF {
 		err = d.rerr
 	}
@@ -82,6 +114,9 @@ type decoder struct {
 	pad  int    // zero bytes fed in past the end of src
 	dst  []byte
 	out  int
+
+	written chan<- int // DecodeFollowed's follower, told of output at block ends
+	told    int
 
 	lens [286 + 32]uint8
 	lit  [litTableSize]uint32
@@ -344,6 +379,10 @@ func (d *decoder) run() (int, error) {
 		}
 		if err != nil {
 			return d.out, err
+		}
+		if d.written != nil && d.out-d.told >= followStep {
+			d.written <- d.out
+			d.told = d.out
 		}
 		if final {
 			if d.overrun() {

@@ -263,3 +263,34 @@ func BenchmarkDecode(b *testing.B) {
 		})
 	}
 }
+
+// The follower sees every byte once, in order, in pieces, whatever the
+// stream's blocks; on a failure it has seen no more than was written.
+func TestDecodeFollowed(t *testing.T) {
+	for cn, data := range corpora() {
+		for en, enc := range encoders() {
+			src := enc(data)
+			var seen []byte
+			pieces := 0
+			dst := make([]byte, len(data))
+			n, err := DecodeFollowed(dst, bytes.NewReader(src), func(p []byte) {
+				seen = append(seen, p...)
+				pieces++
+			})
+			if err != nil || n != len(data) || !bytes.Equal(seen, data) {
+				t.Errorf("%s / %s: followed %d of %d bytes in %d pieces, %v", cn, en, len(seen), len(data), pieces, err)
+			}
+			if len(data) > 2*followStep && pieces < 2 && en != "compress/flate 0" {
+				t.Errorf("%s / %s: %d bytes followed in %d piece: not while inflating", cn, en, len(data), pieces)
+			}
+			seen = seen[:0]
+			short := make([]byte, len(data)/2)
+			if _, err := DecodeFollowed(short, bytes.NewReader(src), func(p []byte) { seen = append(seen, p...) }); len(data) > 1 && err == nil {
+				t.Errorf("%s / %s into half the room: no error", cn, en)
+			}
+			if !bytes.Equal(seen, data[:len(seen)]) {
+				t.Errorf("%s / %s: after a failure the follower saw bytes that were not the stream's", cn, en)
+			}
+		}
+	}
+}

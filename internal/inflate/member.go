@@ -13,8 +13,9 @@ import (
 // dst, which is f's declared size, and checks it as archive/zip's reader
 // does: not a byte more (ErrOutputFull) or less (io.ErrUnexpectedEOF)
 // than declared, then the CRC-32, against the data descriptor's as well
-// when the member has one (zip.ErrChecksum).
-func ReadZipMember(r io.ReaderAt, f *zip.File, dst []byte) error {
+// when the member has one (zip.ErrChecksum). A follow that is not nil is
+// given the member's bytes as they inflate, as DecodeFollowed does.
+func ReadZipMember(r io.ReaderAt, f *zip.File, dst []byte, follow func([]byte)) error {
 	if f.Method != zip.Deflate {
 		return zip.ErrAlgorithm
 	}
@@ -26,7 +27,13 @@ func ReadZipMember(r io.ReaderAt, f *zip.File, dst []byte) error {
 		return zip.ErrFormat
 	}
 	size := int64(f.CompressedSize64)
-	n, err := Decode(dst, io.NewSectionReader(r, off, size))
+	in := io.NewSectionReader(r, off, size)
+	var n int
+	if follow != nil {
+		n, err = DecodeFollowed(dst, in, follow)
+	} else {
+		n, err = Decode(dst, in)
+	}
 	if err != nil {
 		return err
 	}

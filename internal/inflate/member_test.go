@@ -57,7 +57,7 @@ func TestReadZipMemberAgreesWithArchiveZip(t *testing.T) {
 			}
 			want, werr := viaArchiveZip(f)
 			got := make([]byte, f.UncompressedSize64)
-			err := ReadZipMember(bytes.NewReader(z), f, got)
+			err := ReadZipMember(bytes.NewReader(z), f, got, nil)
 			switch {
 			case werr == nil && err != nil:
 				t.Errorf("%s %s: archive/zip reads it, ReadZipMember fails: %v", name, f.Name, err)
@@ -88,16 +88,16 @@ func TestReadZipMemberSizesAndChecksums(t *testing.T) {
 	if f.Flags&0x8 == 0 {
 		t.Fatal("zip.Writer wrote no data descriptor; the descriptor path goes untested")
 	}
-	if err := ReadZipMember(bytes.NewReader(z), f, make([]byte, len(data)-1)); err != ErrOutputFull {
+	if err := ReadZipMember(bytes.NewReader(z), f, make([]byte, len(data)-1), nil); err != ErrOutputFull {
 		t.Errorf("buffer one byte short: %v, want ErrOutputFull", err)
 	}
-	if err := ReadZipMember(bytes.NewReader(z), f, make([]byte, len(data)+1)); err != io.ErrUnexpectedEOF {
+	if err := ReadZipMember(bytes.NewReader(z), f, make([]byte, len(data)+1), nil); err != io.ErrUnexpectedEOF {
 		t.Errorf("buffer one byte long: %v, want io.ErrUnexpectedEOF", err)
 	}
 	// The central directory's CRC wrong, then only the descriptor's.
 	wrong := *f
 	wrong.CRC32 ^= 1
-	if err := ReadZipMember(bytes.NewReader(z), &wrong, make([]byte, len(data))); err != zip.ErrChecksum {
+	if err := ReadZipMember(bytes.NewReader(z), &wrong, make([]byte, len(data)), nil); err != zip.ErrChecksum {
 		t.Errorf("central directory CRC wrong: %v, want zip.ErrChecksum", err)
 	}
 	off, _ := f.DataOffset()
@@ -107,15 +107,15 @@ func TestReadZipMemberSizesAndChecksums(t *testing.T) {
 	}
 	bad := bytes.Clone(z)
 	bad[desc+4] ^= 1
-	if err := ReadZipMember(bytes.NewReader(bad), f, make([]byte, len(data))); err != zip.ErrChecksum {
+	if err := ReadZipMember(bytes.NewReader(bad), f, make([]byte, len(data)), nil); err != zip.ErrChecksum {
 		t.Errorf("descriptor CRC wrong: %v, want zip.ErrChecksum", err)
 	}
-	if err := ReadZipMember(bytes.NewReader(z[:desc+6]), f, make([]byte, len(data))); err != io.ErrUnexpectedEOF {
+	if err := ReadZipMember(bytes.NewReader(z[:desc+6]), f, make([]byte, len(data)), nil); err != io.ErrUnexpectedEOF {
 		t.Errorf("descriptor cut short: %v, want io.ErrUnexpectedEOF", err)
 	}
 	stored := streamedZip(t, map[string][]byte{"a.json": data}, zip.Store)
 	sr, _ := zip.NewReader(bytes.NewReader(stored), int64(len(stored)))
-	if err := ReadZipMember(bytes.NewReader(stored), sr.File[0], make([]byte, len(data))); err != zip.ErrAlgorithm {
+	if err := ReadZipMember(bytes.NewReader(stored), sr.File[0], make([]byte, len(data)), nil); err != zip.ErrAlgorithm {
 		t.Errorf("stored member: %v, want zip.ErrAlgorithm", err)
 	}
 }
