@@ -25,13 +25,11 @@ type ScanOptions struct {
 	DB     DBOptions
 	// Policy decides; nil is gate.DefaultPolicy().
 	Policy *gate.Policy
-	// Baseline, when set, lets findings it lists through; BaselineFile
-	// (an earlier JSON report or a CycloneDX file) is read into it.
-	Baseline     *gate.Baseline
+	// BaselineFile (an earlier JSON report or a CycloneDX file) lets the
+	// findings it lists through.
 	BaselineFile string
-	// VEX, when set, lets through findings its statements say do not
-	// affect the package; VEXFiles (CycloneDX VEX, OpenVEX) are read into it.
-	VEX      *gate.VEX
+	// VEXFiles (CycloneDX VEX, OpenVEX) let through the findings their
+	// statements say do not affect the package.
 	VEXFiles []string
 	// Now is the policy's clock: whether an ignore has expired. Zero means
 	// the wall clock. cmd/fnguard sets it from SOURCE_DATE_EPOCH.
@@ -55,7 +53,8 @@ type Outcome struct {
 // runs Go reachability and decides under the policy. Every error carries a
 // Class (see ClassOf); a failing gate is not an error: see Outcome.Verdict.
 func Scan(ctx context.Context, opts ScanOptions) (*Outcome, error) {
-	if err := loadGateInputs(&opts); err != nil {
+	gin, err := loadGateInputs(opts)
+	if err != nil {
 		return nil, err
 	}
 	// A path that does not exist fails before a first run fetches a
@@ -96,10 +95,10 @@ func Scan(ctx context.Context, opts ScanOptions) (*Outcome, error) {
 	if lookupErr != nil {
 		return nil, dbErr(lookupErr)
 	}
-	return scanWith(ctx, d, st, l, opts)
+	return scanWith(ctx, d, st, l, opts, gin)
 }
 
-func scanWith(ctx context.Context, d *vulndb.DB, st *vulndb.Status, l *Loaded, opts ScanOptions) (*Outcome, error) {
+func scanWith(ctx context.Context, d *vulndb.DB, st *vulndb.Status, l *Loaded, opts ScanOptions, gin gate.Input) (*Outcome, error) {
 	in := l.Inventory
 	clock := opts.Clock
 	if clock == nil {
@@ -134,7 +133,8 @@ func scanWith(ctx context.Context, d *vulndb.DB, st *vulndb.Status, l *Loaded, o
 		now = clock()
 	}
 	// The gate names each artifact's functions from the release itself.
-	v := gate.EvaluateWith(res, gate.Input{Policy: opts.Policy, Baseline: opts.Baseline, VEX: opts.VEX, Now: now, Release: l.Release})
+	gin.Policy, gin.Now, gin.Release = opts.Policy, now, l.Release
+	v := gate.EvaluateWith(res, gin)
 	return &Outcome{Result: res, Verdict: v, Database: st, Release: l.Release}, nil
 }
 
@@ -148,17 +148,18 @@ func (o *Outcome) Write(w io.Writer, format string, opts report.Options) error {
 
 // loadGateInputs reads the baseline and VEX files the options name; a file
 // that cannot be read is an input error, found before anything is scanned.
-func loadGateInputs(opts *ScanOptions) error {
+func loadGateInputs(opts ScanOptions) (gate.Input, error) {
+	var in gate.Input
 	var err error
 	if opts.BaselineFile != "" {
-		if opts.Baseline, err = gate.LoadBaseline(opts.BaselineFile); err != nil {
-			return InputErr("%v", err)
+		if in.Baseline, err = gate.LoadBaseline(opts.BaselineFile); err != nil {
+			return in, InputErr("%v", err)
 		}
 	}
 	if len(opts.VEXFiles) > 0 {
-		if opts.VEX, err = gate.LoadVEX(opts.VEXFiles...); err != nil {
-			return InputErr("%v", err)
+		if in.VEX, err = gate.LoadVEX(opts.VEXFiles...); err != nil {
+			return in, InputErr("%v", err)
 		}
 	}
-	return nil
+	return in, nil
 }
