@@ -515,12 +515,11 @@ func (d *decoder) huffman(lit *[litTableSize]uint32, dist *[distTableSize]uint32
 	pos, b, nb, out := d.pos, d.b, d.nb, d.out
 	var e uint32
 	var n uint
+	ok := true
 	if nb < 48 {
-		d.pos, d.b, d.nb, d.out = pos, b, nb, out
-		if !d.refill() {
+		if src, pos, b, nb, ok = d.slowFill(pos, b, nb, out); !ok {
 			return io.ErrUnexpectedEOF
 		}
-		src, pos, b, nb = d.src, d.pos, d.b, d.nb
 	}
 	e = lit[b&(1<<litBits-1)]
 	for {
@@ -528,12 +527,8 @@ func (d *decoder) huffman(lit *[litTableSize]uint32, dist *[distTableSize]uint32
 		if nb < 48 {
 			if pos+8 <= len(src) {
 				pos, b, nb = fill(src, pos, b, nb)
-			} else {
-				d.pos, d.b, d.nb, d.out = pos, b, nb, out
-				if !d.refill() {
-					return io.ErrUnexpectedEOF
-				}
-				src, pos, b, nb = d.src, d.pos, d.b, d.nb
+			} else if src, pos, b, nb, ok = d.slowFill(pos, b, nb, out); !ok {
+				return io.ErrUnexpectedEOF
 			}
 		}
 		if e&kLiteral != 0 {
@@ -547,7 +542,7 @@ func (d *decoder) huffman(lit *[litTableSize]uint32, dist *[distTableSize]uint32
 			}
 			dst[out] = byte(e >> 16)
 			out++
-			e = lit[b&(1<<litBits-1)]
+			e = lit[b&(1<<litBits-1)] // at least 33 bits held
 			if e&kLiteral != 0 {
 				n = uint(e & 0xff)
 				b >>= n
@@ -559,19 +554,8 @@ func (d *decoder) huffman(lit *[litTableSize]uint32, dist *[distTableSize]uint32
 				dst[out] = byte(e >> 16)
 				out++
 				e = lit[b&(1<<litBits-1)] // at least 18 bits held
-				continue
 			}
-			if nb < 48 {
-				if pos+8 <= len(src) {
-					pos, b, nb = fill(src, pos, b, nb)
-				} else {
-					d.pos, d.b, d.nb, d.out = pos, b, nb, out
-					if !d.refill() {
-						return io.ErrUnexpectedEOF
-					}
-					src, pos, b, nb = d.src, d.pos, d.b, d.nb
-				}
-			}
+			continue
 		}
 		if e&kLink != 0 {
 			e = lit[e>>16+uint32(b>>litBits)&(1<<(e&0xff)-1)]
@@ -635,19 +619,24 @@ func (d *decoder) huffman(lit *[litTableSize]uint32, dist *[distTableSize]uint32
 				out += copy(dst[out:end], dst[from:out])
 			}
 		}
+		// Up to 48 bits were used: refill before looking the next one up.
 		if nb < 48 {
 			if pos+8 <= len(src) {
 				pos, b, nb = fill(src, pos, b, nb)
-			} else {
-				d.pos, d.b, d.nb, d.out = pos, b, nb, out
-				if !d.refill() {
-					return io.ErrUnexpectedEOF
-				}
-				src, pos, b, nb = d.src, d.pos, d.b, d.nb
+			} else if src, pos, b, nb, ok = d.slowFill(pos, b, nb, out); !ok {
+				return io.ErrUnexpectedEOF
 			}
 		}
 		e = lit[b&(1<<litBits-1)]
 	}
+}
+
+// slowFill is refill for the huffman loop's locals, near the end of the
+// buffered input.
+func (d *decoder) slowFill(pos int, b uint64, nb uint, out int) ([]byte, int, uint64, uint, bool) {
+	d.pos, d.b, d.nb, d.out = pos, b, nb, out
+	ok := d.refill()
+	return d.src, d.pos, d.b, d.nb, ok
 }
 
 // fill is refill's fast path, on the huffman loop's locals: one 64-bit
