@@ -74,24 +74,34 @@ func corpora() map[string][]byte {
 	}
 }
 
+// encoders are the two DEFLATE writers zips and databases come from, at
+// the levels that make different streams: Huffman only, stored, fast,
+// default, best.
 func encoders() map[string]func([]byte) []byte {
-	enc := map[string]func([]byte) []byte{}
-	for _, level := range []int{stdflate.HuffmanOnly, stdflate.NoCompression, stdflate.BestSpeed, stdflate.DefaultCompression, stdflate.BestCompression} {
-		enc["compress/flate "+itoa(level)] = func(b []byte) []byte {
-			var buf bytes.Buffer
-			w, _ := stdflate.NewWriter(&buf, level)
-			w.Write(b)
-			w.Close()
-			return buf.Bytes()
-		}
+	type writer interface {
+		io.Writer
+		Close() error
 	}
-	for _, level := range []int{kpflate.HuffmanOnly, kpflate.BestSpeed, 4, kpflate.BestCompression} {
-		enc["klauspost "+itoa(level)] = func(b []byte) []byte {
-			var buf bytes.Buffer
-			w, _ := kpflate.NewWriter(&buf, level)
-			w.Write(b)
-			w.Close()
-			return buf.Bytes()
+	libs := []struct {
+		name   string
+		levels []int
+		open   func(io.Writer, int) writer
+	}{
+		{"compress/flate", []int{stdflate.HuffmanOnly, stdflate.NoCompression, stdflate.BestSpeed, stdflate.DefaultCompression, stdflate.BestCompression},
+			func(w io.Writer, l int) writer { fw, _ := stdflate.NewWriter(w, l); return fw }},
+		{"klauspost", []int{kpflate.HuffmanOnly, kpflate.BestSpeed, 4, kpflate.BestCompression},
+			func(w io.Writer, l int) writer { fw, _ := kpflate.NewWriter(w, l); return fw }},
+	}
+	enc := map[string]func([]byte) []byte{}
+	for _, lib := range libs {
+		for _, level := range lib.levels {
+			enc[lib.name+" "+itoa(level)] = func(b []byte) []byte {
+				var buf bytes.Buffer
+				w := lib.open(&buf, level)
+				w.Write(b)
+				w.Close()
+				return buf.Bytes()
+			}
 		}
 	}
 	return enc
