@@ -339,15 +339,6 @@ func (m *member) read(b *budget) ([]byte, error) {
 	if m.f.Method == zip.Deflate {
 		return m.inflate(b, nil)
 	}
-	if data, ok := m.stored(); ok {
-		if b.bytes.Add(int64(len(data))) > b.limits.MaxTotalBytes {
-			return nil, fmt.Errorf("more than %d bytes uncompressed in all", b.limits.MaxTotalBytes)
-		}
-		if err := inflate.Check(m.zr, m.f, data); err != nil {
-			return nil, err
-		}
-		return data, nil
-	}
 	rc, err := m.f.Open()
 	if err != nil {
 		return nil, err
@@ -374,10 +365,10 @@ func (m *member) read(b *budget) ([]byte, error) {
 // cannot write past the declared size, so the budget is charged that
 // size up front.
 func (m *member) inflate(b *budget, follow func([]byte)) ([]byte, error) {
-	buf := make([]byte, m.f.UncompressedSize64)
-	if b.bytes.Add(int64(len(buf))) > b.limits.MaxTotalBytes {
+	if b.bytes.Add(int64(m.f.UncompressedSize64)) > b.limits.MaxTotalBytes {
 		return nil, fmt.Errorf("more than %d bytes uncompressed in all", b.limits.MaxTotalBytes)
 	}
+	buf := make([]byte, m.f.UncompressedSize64)
 	switch err := inflate.ReadZipMember(m.zr, m.f, buf, follow); {
 	case err == nil:
 		return buf, nil
@@ -430,12 +421,30 @@ func (m inMemory) ReadAt(p []byte, off int64) (int, error) {
 	return n, nil
 }
 
+// readLevel is read for a member that is itself an archive, to be walked
+// and dropped while its parent is alive (a fat jar's nested jars): a large
+// one stored uncompressed in an in-memory level is a CRC-checked slice of
+// it, not a copy. Only walks use it: bytes kept past the walk (a Go
+// executable for reachability, a parser's sub-slice) would keep the whole
+// level alive, so everything else reads a copy.
+func (m *member) readLevel(b *budget) ([]byte, error) {
+	data, ok := m.stored()
+	if !ok {
+		return m.read(b)
+	}
+	if b.bytes.Add(int64(len(data))) > b.limits.MaxTotalBytes {
+		return nil, fmt.Errorf("more than %d bytes uncompressed in all", b.limits.MaxTotalBytes)
+	}
+	if err := inflate.Check(m.zr, m.f, data); err != nil {
+		return nil, err
+	}
+	return data, nil
+}
+
 // stored returns the bytes of a large uncompressed member of an in-memory
-// level (a fat jar's nested jars), when they lie whole within it; the
-// slice shares the level's memory, which nothing writes to. A small member
-// is copied: a parser keeping a few of its bytes would otherwise keep the
-// whole level alive. Whatever else goes the long way and fails there as
-// archive/zip fails.
+// level, when they lie whole within it; the slice shares the level's
+// memory, which nothing writes to. Whatever else goes the long way and
+// fails there as archive/zip fails.
 func (m *member) stored() ([]byte, bool) {
 	level, ok := m.zr.(inMemory)
 	if !ok || m.f.Method != zip.Store || m.f.CompressedSize64 != m.f.UncompressedSize64 || m.f.UncompressedSize64 < sliceStoredBytes {

@@ -322,9 +322,9 @@ func TestReadMemberDoesNotFollowLinks(t *testing.T) {
 	}
 }
 
-// A member stored uncompressed in an in-memory level is read as a slice of
-// it, and still held to its CRC-32 and the artifact budget; from a file it
-// is read as before.
+// A nested archive stored uncompressed in an in-memory level is walked as
+// a slice of it, and still held to its CRC-32 and the artifact budget; an
+// ordinary read of it is a copy, which nothing can pin the level with.
 func TestStoredMemberOfAnInMemoryLevel(t *testing.T) {
 	content := bytes.Repeat([]byte("class file bytes "), sliceStoredBytes/16)
 	var buf bytes.Buffer
@@ -342,7 +342,7 @@ func TestStoredMemberOfAnInMemoryLevel(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		return tree.files["BOOT-INF/lib/x.jar"].read(&budget{limits: limits})
+		return tree.files["BOOT-INF/lib/x.jar"].readLevel(&budget{limits: limits})
 	}
 	got, err := read(level, DefaultLimits)
 	if err != nil || !bytes.Equal(got, content) {
@@ -350,6 +350,13 @@ func TestStoredMemberOfAnInMemoryLevel(t *testing.T) {
 	}
 	if i := bytes.Index(level, content); i < 0 || &got[0] != &level[i] {
 		t.Error("the member was copied, not sliced out of its level")
+	}
+	tree, err := openZip(inMemory(level), int64(len(level)), &budget{limits: DefaultLimits}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c, err := tree.files["BOOT-INF/lib/x.jar"].read(&budget{limits: DefaultLimits}); err != nil || !bytes.Equal(c, content) || &c[0] == &got[0] {
+		t.Errorf("an ordinary read shares the level's memory (or fails: %v)", err)
 	}
 	small := DefaultLimits
 	small.MaxTotalBytes = int64(len(content)) - 1

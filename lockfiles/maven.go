@@ -88,7 +88,7 @@ func walkJar(data []byte, chain string, b *budget, depth int, digest *[sha256.Si
 			info.manifest = parseManifest(mf)
 		case isNestedArchive(name):
 			info.nested = true
-			inner, err := t.files[name].read(b)
+			inner, err := t.files[name].readLevel(b)
 			if err != nil {
 				return &memberErr{chain + "!/" + name, err}
 			}

@@ -322,14 +322,33 @@ func (d *decoder) more(k int) {
 	n := copy(d.buf[:], d.src[keep:])
 	d.base += keep
 	d.pos -= keep
-	for n-d.pos < k && d.r != nil {
+	for empty := 0; n-d.pos < k && d.r != nil; {
 		m, err := d.r.Read(d.buf[n:])
 		n += m
-		if err != nil {
+		switch {
+		case err != nil:
 			d.r, d.rerr = nil, err
+		case m > 0:
+			empty = 0
+		default:
+			// As bufio does: a reader that keeps returning nothing
+			// would otherwise be asked forever.
+			if empty++; empty == 100 {
+				d.r, d.rerr = nil, io.ErrNoProgress
+			}
 		}
 	}
 	d.src = d.buf[:n]
+}
+
+// full is ErrOutputFull, unless the stream had already ended: output
+// decoded from the zero bytes fed in past the end of the input is a
+// truncated stream's, not one too long for its buffer.
+func (d *decoder) full() error {
+	if d.overrun() {
+		return io.ErrUnexpectedEOF
+	}
+	return ErrOutputFull
 }
 
 // overrun reports whether padding bits have been consumed.
@@ -415,6 +434,9 @@ func (d *decoder) stored() error {
 	}
 	d.pos += 4
 	if len(d.dst)-d.out < n {
+		if d.r == nil && len(d.src)-d.pos < n {
+			return io.ErrUnexpectedEOF // the input ended first
+		}
 		return ErrOutputFull
 	}
 	c := copy(d.dst[d.out:d.out+n], d.src[d.pos:])
@@ -538,7 +560,7 @@ func (d *decoder) huffman(lit *[litTableSize]uint32, dist *[distTableSize]uint32
 			nb -= n
 			if uint(out) >= uint(len(dst)) {
 				d.pos, d.b, d.nb, d.out = pos, b, nb, out
-				return ErrOutputFull
+				return d.full()
 			}
 			dst[out] = byte(e >> 16)
 			out++
@@ -549,7 +571,7 @@ func (d *decoder) huffman(lit *[litTableSize]uint32, dist *[distTableSize]uint32
 				nb -= n
 				if uint(out) >= uint(len(dst)) {
 					d.pos, d.b, d.nb, d.out = pos, b, nb, out
-					return ErrOutputFull
+					return d.full()
 				}
 				dst[out] = byte(e >> 16)
 				out++
@@ -566,7 +588,7 @@ func (d *decoder) huffman(lit *[litTableSize]uint32, dist *[distTableSize]uint32
 		if e&kLiteral != 0 {
 			if uint(out) >= uint(len(dst)) {
 				d.pos, d.b, d.nb, d.out = pos, b, nb, out
-				return ErrOutputFull
+				return d.full()
 			}
 			dst[out] = byte(e >> 16)
 			out++
@@ -589,11 +611,13 @@ func (d *decoder) huffman(lit *[litTableSize]uint32, dist *[distTableSize]uint32
 		if e&kLink != 0 {
 			e = dist[e>>16+uint32(b>>distBits)&(1<<(e&0xff)-1)]
 		}
+		n = uint(e & 0xff)
 		if e&kBad != 0 {
-			d.pos, d.b, d.nb, d.out = pos, b, nb, out
+			// Its bits are taken first: a reserved code read from past
+			// the end of the input is the end of the input.
+			d.pos, d.b, d.nb, d.out = pos, b>>n, nb-n, out
 			return d.errAt()
 		}
-		n = uint(e & 0xff)
 		b >>= n
 		nb -= n
 		x = uint(e>>8) & 15
@@ -607,7 +631,7 @@ func (d *decoder) huffman(lit *[litTableSize]uint32, dist *[distTableSize]uint32
 		}
 		if length > len(dst)-out {
 			d.pos, d.b, d.nb, d.out = pos, b, nb, out
-			return ErrOutputFull
+			return d.full()
 		}
 		from, end := out-back, out+length
 		if back >= length {

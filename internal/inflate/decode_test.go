@@ -304,3 +304,115 @@ func TestDecodeFollowed(t *testing.T) {
 		}
 	}
 }
+
+// bitWriter builds hand-made streams, bits lowest first as DEFLATE packs.
+type bitWriter struct {
+	out []byte
+	acc uint64
+	n   uint
+}
+
+func (w *bitWriter) put(v uint64, n uint) {
+	w.acc |= v << w.n
+	for w.n += n; w.n >= 8; w.n -= 8 {
+		w.out = append(w.out, byte(w.acc))
+		w.acc >>= 8
+	}
+}
+
+// code writes a Huffman code, which goes most significant bit first.
+func (w *bitWriter) code(c uint64, n uint) {
+	for i := int(n) - 1; i >= 0; i-- {
+		w.put(c>>uint(i)&1, 1)
+	}
+}
+
+func (w *bitWriter) bytes() []byte {
+	if w.n > 0 {
+		return append(bytes.Clone(w.out), byte(w.acc))
+	}
+	return w.out
+}
+
+// A stream that ends inside a code is truncated, whatever the bits read
+// past its end (zeros) would have decoded to: Decode says
+// io.ErrUnexpectedEOF there as compress/flate does, not "corrupt" or
+// "too long".
+func TestDecodeEndsInsideACode(t *testing.T) {
+	// A fixed block: literals, a length code, then the first 4 of the 5
+	// bits of the reserved distance code 30; where they end the input on
+	// a byte boundary, the stream is cut, else the byte's padding makes
+	// the code and it is corrupt.
+	cut := 0
+	for nine := range 8 {
+		w := &bitWriter{}
+		w.put(1, 1)
+		w.put(1, 2)
+		w.code(0x30+'a', 8)
+		for range nine {
+			w.code(0x190, 9) // literal 144
+		}
+		w.code(1, 7)
+		w.code(0xf, 4)
+		src := w.bytes()
+		_, werr, _ := ref(src, 100)
+		_, err := Decode(make([]byte, 100), bytes.NewReader(src))
+		if (werr == io.ErrUnexpectedEOF) != (err == io.ErrUnexpectedEOF) || err == nil {
+			t.Errorf("distance code cut after %d 9-bit literals: %v, compress/flate %v", nine, err, werr)
+		}
+		if werr == io.ErrUnexpectedEOF {
+			cut++
+		}
+	}
+	if cut == 0 {
+		t.Error("no case ends the input inside the code")
+	}
+	// A dynamic block whose all-zero code is the literal 'a' (1 bit, EOB
+	// the other), cut after five of them: the zeros read past the end
+	// decode to more 'a's, which must not look like an overlong member.
+	w := &bitWriter{}
+	w.put(1, 1)
+	w.put(2, 2)
+	w.put(0, 5)  // 257 literal/length codes
+	w.put(0, 5)  // 1 distance code
+	w.put(15, 4) // 19 code length codes, each 4 bits: symbols 0-15 get codes 0-15
+	for i := range 19 {
+		if codeOrder[i] < 16 {
+			w.put(4, 3)
+		} else {
+			w.put(0, 3)
+		}
+	}
+	for s := range 257 {
+		switch s {
+		case 'a', 256:
+			w.code(1, 4) // length 1
+		default:
+			w.code(0, 4)
+		}
+	}
+	w.code(0, 4) // the one distance code: unused
+	for range 5 {
+		w.code(0, 1)
+	}
+	src := w.bytes()
+	want, werr, _ := ref(src, 100)
+	if werr != io.ErrUnexpectedEOF {
+		t.Fatalf("the hand-made stream is not what it should be: compress/flate says %v", werr)
+	}
+	if _, err := Decode(make([]byte, len(want)), bytes.NewReader(src)); err != io.ErrUnexpectedEOF {
+		t.Errorf("truncated into a buffer it fills: %v, want io.ErrUnexpectedEOF", err)
+	}
+}
+
+type nothingReader struct{}
+
+func (nothingReader) Read([]byte) (int, error) { return 0, nil }
+
+// A reader that never gives anything nor fails stops the decoder, as it
+// stops bufio, instead of being asked forever.
+func TestDecodeGivesUpOnAReaderThatGivesNothing(t *testing.T) {
+	if _, err := Decode(make([]byte, 10), nothingReader{}); err != io.ErrNoProgress {
+		t.Errorf("%v, want io.ErrNoProgress", err)
+	}
+}

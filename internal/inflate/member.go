@@ -23,11 +23,9 @@ func ReadZipMember(r io.ReaderAt, f *zip.File, dst []byte, follow func([]byte)) 
 	if err != nil {
 		return err
 	}
-	if f.CompressedSize64 > math.MaxInt64-uint64(off)-16 {
-		return zip.ErrFormat
-	}
-	size := int64(f.CompressedSize64)
-	in := io.NewSectionReader(r, off, size)
+	// A size past what an offset can reach reads to the end, as
+	// archive/zip's section reader does.
+	in := io.NewSectionReader(r, off, int64(min(f.CompressedSize64, math.MaxInt64)))
 	var n int
 	if follow != nil {
 		n, err = DecodeFollowed(dst, in, follow)
@@ -52,11 +50,11 @@ func Check(r io.ReaderAt, f *zip.File, data []byte) error {
 	if err != nil {
 		return err
 	}
-	if f.CompressedSize64 > math.MaxInt64-uint64(off)-16 {
-		return zip.ErrFormat
-	}
 	sum := crc32.ChecksumIEEE(data)
 	if f.Flags&0x8 != 0 {
+		if f.CompressedSize64 > math.MaxInt64-16-uint64(off) {
+			return io.ErrUnexpectedEOF // no descriptor can follow data that long
+		}
 		want, err := descriptorCRC(io.NewSectionReader(r, off+int64(f.CompressedSize64), 16))
 		if err != nil {
 			return err

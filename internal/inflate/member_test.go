@@ -3,8 +3,11 @@ package inflate
 import (
 	"archive/zip"
 	"bytes"
+	stdflate "compress/flate"
 	"encoding/binary"
+	"hash/crc32"
 	"io"
+	"math"
 	"math/rand/v2"
 	"testing"
 )
@@ -117,5 +120,37 @@ func TestReadZipMemberSizesAndChecksums(t *testing.T) {
 	sr, _ := zip.NewReader(bytes.NewReader(stored), int64(len(stored)))
 	if err := ReadZipMember(bytes.NewReader(stored), sr.File[0], make([]byte, len(data)), nil); err != zip.ErrAlgorithm {
 		t.Errorf("stored member: %v, want zip.ErrAlgorithm", err)
+	}
+}
+
+// A zip64 member may declare more compressed bytes than an offset can
+// reach; archive/zip reads it to the end of the archive, and so does
+// ReadZipMember.
+func TestReadZipMemberHugeCompressedSize(t *testing.T) {
+	data := []byte("hello hello hello")
+	var comp bytes.Buffer
+	fw, _ := stdflate.NewWriter(&comp, stdflate.BestCompression)
+	fw.Write(data)
+	fw.Close()
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	w, err := zw.CreateRaw(&zip.FileHeader{Name: "a", Method: zip.Deflate, CRC32: crc32.ChecksumIEEE(data),
+		CompressedSize64: math.MaxInt64 - 10, UncompressedSize64: uint64(len(data))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Write(comp.Bytes())
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	z := buf.Bytes()
+	zr, err := zip.NewReader(bytes.NewReader(z), int64(len(z)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, werr := viaArchiveZip(zr.File[0])
+	got := make([]byte, len(data))
+	if err := ReadZipMember(bytes.NewReader(z), zr.File[0], got, nil); err != nil || werr != nil || !bytes.Equal(got, want) {
+		t.Errorf("ReadZipMember: %q, %v; archive/zip: %q, %v", got, err, want, werr)
 	}
 }
