@@ -19,7 +19,10 @@ import (
 // and inflating is most of what a zip scan costs (bench/inflate.sh).
 //
 // It accepts exactly the streams compress/flate accepts and produces the
-// same bytes; FuzzDecode holds it to that. A stream that would write past
+// same bytes; FuzzDecode holds it to that. Which error a broken stream
+// gets can differ in one case: compress/flate wants as many bits as the
+// end-of-block code is long before it decodes any symbol, so a stream cut
+// just after a shorter one is "unexpected EOF" to it and "corrupt" here. A stream that would write past
 // len(dst) stops with ErrOutputFull, so a member cannot inflate past its
 // declared size however it was built. It reads r no further than a
 // buffer past the final block, and ignores what follows it, as
