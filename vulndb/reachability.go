@@ -19,8 +19,8 @@ import (
 type ReadFunc func(artifact, member string) ([]byte, error)
 
 // Reachability marks every Go finding that comes from an executable with
-// what govulncheck's symbol analysis says of it. Each binary is written to a
-// temporary file only for the analysis and removed afterwards.
+// what govulncheck's symbol analysis says of it. Each binary is copied
+// where govulncheck can open it (binaryFile) only for the analysis.
 func (res *Result) Reachability(ctx context.Context, read ReadFunc) error {
 	type binary struct{ artifact, member string }
 	byBinary := map[binary][]*Finding{}
