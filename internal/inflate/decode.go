@@ -24,7 +24,8 @@ import (
 // end-of-block code is long before it decodes any symbol, so a stream cut
 // just after a shorter one is "unexpected EOF" to it and "corrupt" here. A stream that would write past
 // len(dst) stops with ErrOutputFull, so a member cannot inflate past its
-// declared size however it was built. It reads r no further than a
+// declared size however it was built; bytes of dst past the n it returns
+// may have been written to. It reads r no further than a
 // buffer past the final block, and ignores what follows it, as
 // compress/flate does. A read error of r is returned as it is.
 func Decode(dst []byte, r io.Reader) (int, error) { return decode(dst, r, nil) }
@@ -637,7 +638,16 @@ func (d *decoder) huffman(lit *[litTableSize]uint32, dist *[distTableSize]uint32
 			return d.full()
 		}
 		from, end := out-back, out+length
-		if back >= length {
+		if back >= 8 && length <= 32 && end+8 <= len(dst) {
+			// Most matches are short: 8 bytes at a time, each read from
+			// before where it is written (back >= 8), the last store
+			// running up to 7 bytes into room not written yet, instead of
+			// a call to memmove.
+			for i := 0; i < length; i += 8 {
+				binary.LittleEndian.PutUint64(dst[out+i:], binary.LittleEndian.Uint64(dst[from+i:]))
+			}
+			out = end
+		} else if back >= length {
 			copy(dst[out:end], dst[from:])
 			out = end
 		} else {
