@@ -295,7 +295,8 @@ func s3Bucket(host string) (string, bool) {
 // token must not reach error messages or reports.
 func redact(u *url.URL) string {
 	r := *u
-	r.RawQuery, r.Fragment, r.User = "", "", nil
+	// ForceQuery would keep a bare "?" (from "http://h/k?") in the string.
+	r.RawQuery, r.ForceQuery, r.Fragment, r.RawFragment, r.User = "", false, "", "", nil
 	return r.String()
 }
 
