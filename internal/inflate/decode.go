@@ -22,12 +22,13 @@ import (
 // same bytes; FuzzDecode holds it to that. Which error a broken stream
 // gets can differ in one case: compress/flate wants as many bits as the
 // end-of-block code is long before it decodes any symbol, so a stream cut
-// just after a shorter one is "unexpected EOF" to it and "corrupt" here. A stream that would write past
-// len(dst) stops with ErrOutputFull, so a member cannot inflate past its
-// declared size however it was built; bytes of dst past the n it returns
-// may have been written to. It reads r no further than a
-// buffer past the final block, and ignores what follows it, as
-// compress/flate does. A read error of r is returned as it is.
+// just after a shorter one is "unexpected EOF" to it and "corrupt" here.
+//
+// A stream that would write past len(dst) stops with ErrOutputFull, so a
+// member cannot inflate past its declared size however it was built;
+// bytes of dst past the n it returns may have been written to. It reads r
+// no further than a buffer past the final block and ignores what follows
+// it, as compress/flate does. A read error of r is returned as it is.
 func Decode(dst []byte, r io.Reader) (int, error) { return decode(dst, r, nil) }
 
 // DecodeFollowed is Decode calling follow, on another goroutine, with
