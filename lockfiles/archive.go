@@ -406,8 +406,9 @@ func (m *member) readDigest(b *budget) ([]byte, *[sha256.Size]byte, error) {
 // sliceStoredBytes is the size from which a stored member is sliced.
 const sliceStoredBytes = 64 << 10
 
-// inMemory is an archive level already in memory (a jar inside a zip):
-// a member stored in it uncompressed is read as a slice of it, not copied.
+// inMemory is an archive level already in memory (a jar inside a zip): a
+// large nested archive stored in it uncompressed is walked as a slice of
+// it (readLevel), not a copy.
 type inMemory []byte
 
 func (m inMemory) ReadAt(p []byte, off int64) (int, error) {
