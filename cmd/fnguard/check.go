@@ -1,13 +1,9 @@
 package main
 
 import (
-	"io"
-
 	"github.com/spf13/cobra"
 
 	"github.com/fnguard/fnguard/pipeline"
-	"github.com/fnguard/fnguard/report"
-	"github.com/fnguard/fnguard/vulndb"
 )
 
 func newCheckCmd(e *env) *cobra.Command {
@@ -43,21 +39,7 @@ Exit status:
 			if err != nil {
 				return err
 			}
-			var refs []vulndb.PackageRef
-			for _, a := range args {
-				r, err := pipeline.ParsePkgRef(a)
-				if err != nil {
-					return usageErr("%v", err)
-				}
-				refs = append(refs, r)
-			}
-			results, affected, err := pipeline.Check(cmd.Context(), refs, pipeline.DBOptions{Path: db.resolve(e), Offline: offline, Progress: fetchProgress(e)})
-			if err != nil {
-				return err
-			}
-			err = pipeline.WriteAll(e.stdout, outs, func(w io.Writer, o pipeline.Output, _ bool) error {
-				return report.WriteCheck(w, o.Format, results)
-			})
+			affected, err := pipeline.RunCheck(cmd.Context(), e.stdout, args, pipeline.DBOptions{Path: db.resolve(e), Offline: offline, Progress: fetchProgress(e)}, outs)
 			if err != nil {
 				return err
 			}

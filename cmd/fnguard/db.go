@@ -1,14 +1,12 @@
 package main
 
 import (
-	"os"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/fnguard/fnguard/pipeline"
-	"github.com/fnguard/fnguard/report"
 	"github.com/fnguard/fnguard/vulndb"
 )
 
@@ -54,21 +52,12 @@ func newDBUpdateCmd(e *env) *cobra.Command {
 		Short: "Fetch advisories, incrementally when a database exists",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			path := db.resolve(e)
-			if err := pipeline.EnsureDir(path); err != nil {
-				return err
-			}
 			prog := newProgress(e)
-			res, err := vulndb.Update(cmd.Context(), path, vulndb.UpdateOptions{
+			defer prog.done()
+			// On a terminal vulndb shows each ecosystem's summary itself.
+			return pipeline.UpdateDB(cmd.Context(), e.stdout, db.resolve(e), vulndb.UpdateOptions{
 				Source: source, Ecosystems: splitList(ecosystems), Progress: prog.Writer, Full: full,
-			})
-			prog.done()
-			if err != nil {
-				return &exitError{exitDatabase, err}
-			}
-			// On a terminal vulndb has just shown each ecosystem's summary.
-			report.WriteUpdate(e.stdout, res, !(prog.tty && e.isTerminal(e.stdout)))
-			return nil
+			}, !(prog.tty && e.isTerminal(e.stdout)))
 		},
 	}
 	db.register(c)
@@ -85,18 +74,7 @@ func newDBImportCmd(e *env) *cobra.Command {
 		Short: "Load an offline export (<Ecosystem>/all.zip layout, or one all.zip)",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			path := db.resolve(e)
-			if err := pipeline.EnsureDir(path); err != nil {
-				return err
-			}
-			stop := startSpinner(e, "importing "+args[0])
-			res, err := vulndb.Import(cmd.Context(), path, args[0])
-			stop()
-			if err != nil {
-				return usageErr("%v", err)
-			}
-			report.WriteUpdate(e.stdout, res, true)
-			return nil
+			return pipeline.ImportDB(cmd.Context(), e.stdout, db.resolve(e), args[0], startSpinner(e, "importing "+args[0]))
 		},
 	}
 	db.register(c)
@@ -110,17 +88,7 @@ func newDBStatusCmd(e *env) *cobra.Command {
 		Short: "Show per ecosystem the record count, source, last update and age",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			d, st, err := pipeline.OpenDB(cmd.Context(), pipeline.DBOptions{Path: db.resolve(e), NoFetch: true})
-			if err != nil {
-				return err
-			}
-			defer d.Close()
-			// The file's size, as ls shows it: bbolt's data size is smaller.
-			size := st.Size
-			if fi, err := os.Stat(st.Path); err == nil {
-				size = fi.Size()
-			}
-			return report.WriteDBStatus(e.stdout, st, size, time.Now())
+			return pipeline.DBStatus(cmd.Context(), e.stdout, db.resolve(e), time.Now())
 		},
 	}
 	db.register(c)

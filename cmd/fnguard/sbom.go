@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"io"
 	"strconv"
 	"strings"
 	"time"
@@ -143,16 +142,9 @@ a compatible endpoint.
 			if err != nil {
 				return err
 			}
-			l, err := pipeline.Load(cmd.Context(), args, inv.options(e), source)
-			if err != nil {
-				return err
-			}
-			bom, err := sbom.Build(l.Inventory, sbom.Options{Name: name, Version: appVersion, ToolVersion: fnguardVersion(), Timestamp: ts, Reproducible: reproducible, Release: l.Release})
-			if err != nil {
-				return err
-			}
-			return pipeline.WriteAll(e.stdout, outs, func(w io.Writer, o pipeline.Output, _ bool) error {
-				return sbom.Encode(w, bom, o.Format, specVersion)
+			return pipeline.RunSBOM(cmd.Context(), e.stdout, pipeline.SBOMRun{
+				Targets: args, Inventory: inv.options(e), Source: source, Outputs: outs, Spec: specVersion,
+				BOM: sbom.Options{Name: name, Version: appVersion, ToolVersion: fnguardVersion(), Timestamp: ts, Reproducible: reproducible},
 			})
 		},
 	}

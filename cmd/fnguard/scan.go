@@ -1,8 +1,6 @@
 package main
 
 import (
-	"io"
-
 	"github.com/spf13/cobra"
 
 	"github.com/fnguard/fnguard/gate"
@@ -80,46 +78,31 @@ not linked is reported as unreachable (policy 'unreachable', default warn).
 				}
 				flags.MaxDBAge = &d
 			}
-			policy, err := pipeline.LoadPolicy(pipeline.PolicyOptions{File: policyFile, Dir: e.wd(), Flags: flags, Now: now})
-			if err != nil {
-				return err
-			}
 			source, err := src.options(e)
 			if err != nil {
 				return err
 			}
-			o, err := pipeline.Scan(cmd.Context(), pipeline.ScanOptions{
-				Targets:      args,
-				Inventory:    inv.options(e),
-				Source:       source,
-				DB:           pipeline.DBOptions{Path: db.resolve(e), Offline: offline, Progress: fetchProgress(e)},
-				Policy:       policy,
-				BaselineFile: baselineFile,
-				VEXFiles:     vexFiles,
-				Now:          now,
-			})
-			if err != nil {
-				return err
-			}
-			opts := report.Options{ToolVersion: fnguardVersion(), Now: now, Spec: specVersion}
+			var summary string
 			if githubSummary {
-				path := e.getenv("GITHUB_STEP_SUMMARY")
-				if path == "" {
+				if summary = e.getenv("GITHUB_STEP_SUMMARY"); summary == "" {
 					return usageErr("--github-summary: $GITHUB_STEP_SUMMARY is not set")
 				}
-				if err := pipeline.AppendSummary(path, o, opts); err != nil {
-					return err
-				}
 			}
-			err = pipeline.WriteAll(e.stdout, outs, func(w io.Writer, out pipeline.Output, toStdout bool) error {
-				ro := opts
-				ro.Color = out.Format == pipeline.FormatTable && toStdout && e.fancy(e.stdout) && e.getenv("NO_COLOR") == ""
-				return o.Write(w, out.Format, ro)
+			pass, err := pipeline.RunScan(cmd.Context(), e.stdout, pipeline.ScanRun{
+				Scan: pipeline.ScanOptions{
+					Targets: args, Inventory: inv.options(e), Source: source,
+					DB:           pipeline.DBOptions{Path: db.resolve(e), Offline: offline, Progress: fetchProgress(e)},
+					BaselineFile: baselineFile, VEXFiles: vexFiles, Now: now,
+				},
+				Policy:  pipeline.PolicyOptions{File: policyFile, Dir: e.wd(), Flags: flags, Now: now},
+				Outputs: outs,
+				Report:  report.Options{ToolVersion: fnguardVersion(), Now: now, Spec: specVersion, Color: e.fancy(e.stdout) && e.getenv("NO_COLOR") == ""},
+				Summary: summary,
 			})
 			if err != nil {
 				return err
 			}
-			if !o.Verdict.Pass {
+			if !pass {
 				return &exitError{code: exitFail}
 			}
 			return nil
