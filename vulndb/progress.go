@@ -13,8 +13,9 @@ import (
 // progress reports downloads as bars on a terminal and as one line per
 // ecosystem elsewhere (CI logs, pipes), where bars would be noise.
 type progress struct {
-	w   io.Writer
-	tty bool
+	w           io.Writer
+	tty         bool
+	noSummaries bool // UpdateOptions.OwnSummaries, off a terminal
 }
 
 func newProgress(w io.Writer) *progress {
@@ -40,6 +41,14 @@ func (p *progress) track(r io.Reader, size int64, desc string) (io.Reader, func(
 	)
 	rd := progressbar.NewReader(r, bar)
 	return &rd, func() { bar.Finish() }
+}
+
+// summary prints an ecosystem's result line, unless the caller reports
+// results itself.
+func (p *progress) summary(e *EcosystemResult) {
+	if !p.noSummaries {
+		p.printf("%s", e.summary())
+	}
 }
 
 func (p *progress) printf(format string, args ...any) {

@@ -71,6 +71,10 @@ type UpdateOptions struct {
 	// Progress receives a bar per download on a terminal and one line per
 	// ecosystem otherwise. Nil is silent.
 	Progress io.Writer
+	// OwnSummaries leaves each ecosystem's summary line off Progress when
+	// it is not a terminal: the caller reports the UpdateResult itself
+	// (`db update` prints it on stdout) and wants it once.
+	OwnSummaries bool
 	// Now is the clock (tests). Default: time.Now.
 	Now func() time.Time
 	// Full ignores modified_id.csv and stored validators and reads every
@@ -273,6 +277,7 @@ func run(ctx context.Context, path string, src source, ecos []string, o UpdateOp
 		now = o.Now
 	}
 	u := &updater{path: path, src: src, prog: newProgress(o.Progress), now: now(), force: o.Full}
+	u.prog.noSummaries = o.OwnSummaries && !u.prog.tty
 	res = &UpdateResult{Path: path, Source: src.String()}
 	dir := filepath.Dir(path)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -339,7 +344,7 @@ func run(ctx context.Context, path string, src source, ecos []string, o UpdateOp
 		}
 		res.Ecosystems = append(res.Ecosystems, *er)
 		res.BytesFetched += er.BytesFetched
-		u.prog.printf("%s", er.summary())
+		u.prog.summary(er)
 	}
 
 	err = u.db.Update(func(tx *bolt.Tx) error {
@@ -457,7 +462,7 @@ func (u *updater) inPlace(ctx context.Context, ecos []string, res *UpdateResult)
 	for _, er := range results {
 		res.Ecosystems = append(res.Ecosystems, *er)
 		res.BytesFetched += er.BytesFetched
-		u.prog.printf("%s", er.summary())
+		u.prog.summary(er)
 	}
 	return true, nil
 }

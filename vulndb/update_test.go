@@ -219,6 +219,12 @@ func TestInvalidRecordsReported(t *testing.T) {
 	if n := strings.Count(out.String(), "\n"); n != len(testEcos) {
 		t.Errorf("%d progress lines, want %d:\n%s", n, len(testEcos), out.String())
 	}
+	// A caller that reports the result itself gets no summary lines.
+	out.Reset()
+	mustUpdate(t, p, UpdateOptions{Source: src, Ecosystems: testEcos, Progress: &out, OwnSummaries: true, Full: true})
+	if strings.Contains(out.String(), "records (") {
+		t.Errorf("summaries on progress with OwnSummaries:\n%s", out.String())
+	}
 }
 
 func TestBadZip(t *testing.T) {

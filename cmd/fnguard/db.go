@@ -53,10 +53,9 @@ func newDBUpdateCmd(e *env) *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			prog := newProgress(e)
-			defer prog.done()
 			// On a terminal vulndb shows each ecosystem's summary itself.
 			return pipeline.UpdateDB(cmd.Context(), e.stdout, db.resolve(e), vulndb.UpdateOptions{
-				Source: source, Ecosystems: splitList(ecosystems), Progress: prog.Writer, Full: full,
+				Source: source, Ecosystems: splitList(ecosystems), Progress: prog.Writer, Full: full, OwnSummaries: true,
 			}, !(prog.tty && e.isTerminal(e.stdout)))
 		},
 	}

@@ -1,22 +1,16 @@
 package main
 
 import (
-	"bytes"
 	"fmt"
 	"io"
-	"regexp"
 	"sync"
 	"time"
 )
 
-// summaryLine is vulndb's per-ecosystem progress summary, which `db update`
-// prints on stdout as its result: shown once, not on both streams.
-var summaryLine = regexp.MustCompile(`^\S+: \S+, \d+ records \(`)
-
 // updateProgress is where `db update` sends vulndb's progress. On a
 // terminal (TERM not dumb) it is stderr itself, so vulndb draws its
-// download bars; elsewhere the summary lines are dropped (stdout has them)
-// and notices pass. -q silences it.
+// download bars and each ecosystem's summary; elsewhere only notices pass
+// (the summaries are the command's output, on stdout). -q silences it.
 type updateProgress struct {
 	// Writer is what vulndb gets: on a terminal the *os.File itself, so
 	// it can tell it is one.
@@ -31,44 +25,7 @@ func newProgress(e *env) *updateProgress {
 	case e.fancy(e.stderr):
 		return &updateProgress{Writer: e.stderr, tty: true}
 	}
-	return &updateProgress{Writer: &lineFilter{w: e.stderr, drop: summaryLine}}
-}
-
-func (p *updateProgress) done() {
-	if f, ok := p.Writer.(*lineFilter); ok {
-		f.flush()
-	}
-}
-
-// lineFilter passes whole lines that do not match drop.
-type lineFilter struct {
-	w    io.Writer
-	drop *regexp.Regexp
-	buf  []byte
-}
-
-func (f *lineFilter) Write(b []byte) (int, error) {
-	f.buf = append(f.buf, b...)
-	for {
-		i := bytes.IndexByte(f.buf, '\n')
-		if i < 0 {
-			return len(b), nil
-		}
-		line := f.buf[:i+1]
-		if !f.drop.Match(line) {
-			if _, err := f.w.Write(line); err != nil {
-				return len(b), err
-			}
-		}
-		f.buf = f.buf[i+1:]
-	}
-}
-
-func (f *lineFilter) flush() {
-	if len(f.buf) > 0 && !f.drop.Match(f.buf) {
-		f.w.Write(f.buf)
-	}
-	f.buf = nil
+	return &updateProgress{Writer: struct{ io.Writer }{e.stderr}}
 }
 
 // fetchProgress is where a scan's or check's first database fetch reports:
