@@ -60,7 +60,7 @@ trap cleanup EXIT
 (cd "$repo" && go build -o "$tmp/dbbench" ./bench/internal/dbbench) || die "cannot build bench/internal/dbbench"
 (cd "$repo" && go build -o "$tmp/lockgen" ./bench/internal/lockgen) || die "cannot build bench/internal/lockgen"
 if [[ -z ${FNGUARD:-} ]]; then
-	(cd "$repo" && go build -o "$tmp/fnguard" ./cmd/fnguard) || die "cannot build cmd/fnguard"
+	(cd "$repo" && CGO_ENABLED=0 go build -o "$tmp/fnguard" ./cmd/fnguard) || die "cannot build cmd/fnguard"
 	FNGUARD=$tmp/fnguard
 fi
 

@@ -85,7 +85,10 @@ echo "# runs: $RUNS timed (+$WARMUP warm-up) per tool per input; wall = median, 
 fn_db=$tmp/fnguard.db
 if [[ -n ${FNGUARD:-} ]]; then
 	fnv=$( { "$FNGUARD" version 2>/dev/null || "$FNGUARD" --version 2>/dev/null || echo "version unknown"; } | head -n1)
-	echo "# fnguard: $FNGUARD ($fnv): scan --offline --db <db> --format json <input>; fixtures read $([[ ${FN_UNPACKED:-0} == 1 ]] && echo "unpacked, as osv-scanner reads them" || echo "as zips, in place")"
+	# A cgo build loads libc and costs about 2 MB more RSS per run than the
+	# static one README installs, so the header says which was measured.
+	fncgo=$(go version -m "$FNGUARD" 2>/dev/null | awk '$2 ~ /^CGO_ENABLED=/ {print $2}')
+	echo "# fnguard: $FNGUARD ($fnv, ${fncgo:-CGO_ENABLED unknown}): scan --offline --db <db> --format json <input>; fixtures read $([[ ${FN_UNPACKED:-0} == 1 ]] && echo "unpacked, as osv-scanner reads them" || echo "as zips, in place")"
 	t0=$EPOCHREALTIME
 	if ! /usr/bin/time -f '%e %M' -o "$tmp/import.time" "$FNGUARD" db import "$SHARED/osv" --db "$fn_db" >"$tmp/import.log" 2>&1; then
 		echo "fnguard db import FAILED:"; tail -n 5 "$tmp/import.log"; exit 1
