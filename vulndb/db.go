@@ -14,7 +14,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -366,13 +365,14 @@ func (db *DB) decodeRecord(id string, v []byte) (*osv.Record, error) {
 	if v == nil {
 		return nil, nil
 	}
-	buf := bufPool.Get().(*bytes.Buffer)
-	defer bufPool.Put(buf)
-	if err := inflateRecord(buf, v); err != nil {
+	rb := recordBufs.Get().(*recordBuf)
+	defer recordBufs.Put(rb)
+	raw, err := rb.inflate(v)
+	if err != nil {
 		return nil, fmt.Errorf("%s: record %s: %v: %w", db.path, id, err, ErrCorrupt)
 	}
 	// Parse copies what it keeps: the buffer goes back to the pool.
-	r, err := osv.Parse(buf.Bytes())
+	r, err := osv.Parse(raw)
 	if err != nil {
 		return nil, fmt.Errorf("%s: record %s: %v: %w", db.path, id, err, ErrCorrupt)
 	}
@@ -488,38 +488,47 @@ func compress(raw []byte) []byte {
 const maxStoredRecord = maxRecordBytes
 
 func decompress(v []byte) ([]byte, error) {
-	var buf bytes.Buffer
-	if err := inflateRecord(&buf, v); err != nil {
+	var rb recordBuf
+	raw, err := rb.inflate(v)
+	if err != nil {
 		return nil, err
 	}
-	return buf.Bytes(), nil
+	return raw, nil
 }
 
-// A flate reader carries a 32 KiB window and its Huffman tables; one per
-// record read made up half of the bytes a scan allocated. Readers are
-// reset onto each record with the dictionary instead.
+// recordBuf is the preset dictionary followed by room for one record: the
+// decoder reaches back into the dictionary as into earlier output. Pooled,
+// because a scan reads records one after another.
+type recordBuf struct{ b []byte }
+
 var (
-	inflatePool = sync.Pool{New: func() any {
-		return inflate.NewReaderDict(bytes.NewReader(nil), []byte(flateDict))
-	}}
-	bufPool   = sync.Pool{New: func() any { return new(bytes.Buffer) }}
-	dictBytes = []byte(flateDict)
+	recordBufs = sync.Pool{New: func() any { return new(recordBuf) }}
+	dictBytes  = []byte(flateDict)
 )
 
-// inflateRecord decompresses a stored value into buf (reset first), bounded by
-// maxStoredRecord.
-func inflateRecord(buf *bytes.Buffer, v []byte) error {
-	buf.Reset()
-	r := inflatePool.Get().(io.ReadCloser)
-	defer inflatePool.Put(r)
-	if err := r.(inflate.Resetter).Reset(bytes.NewReader(v), dictBytes); err != nil {
-		return err
+// inflate decompresses a stored value into rb and returns the record, which
+// stays valid until rb's next use. A record's size is not stored, so the
+// room is a guess from the stored size, made larger when the record does
+// not fit (records inflate to 3-8 times their stored size, so a second
+// pass is rare); it is bounded by maxStoredRecord.
+func (rb *recordBuf) inflate(v []byte) ([]byte, error) {
+	dict := dictBytes
+	limit := len(dict) + maxStoredRecord + 1
+	for want := len(dict) + max(8*len(v), 4<<10); ; want *= 4 {
+		buf := rb.b[:cap(rb.b)]
+		if len(buf) < min(want, limit) {
+			buf = make([]byte, min(want, limit))
+			rb.b = buf
+		}
+		buf = buf[:min(len(buf), limit)]
+		n, err := inflate.DecodeDict(buf, dict, v)
+		switch {
+		case err == nil && n <= maxStoredRecord:
+			return buf[len(dict) : len(dict)+n], nil
+		case err == nil || errors.Is(err, inflate.ErrOutputFull) && len(buf) == limit:
+			return nil, fmt.Errorf("record larger than %d bytes", maxStoredRecord)
+		case !errors.Is(err, inflate.ErrOutputFull):
+			return nil, err
+		}
 	}
-	if _, err := buf.ReadFrom(io.LimitReader(r, maxStoredRecord+1)); err != nil {
-		return err
-	}
-	if buf.Len() > maxStoredRecord {
-		return fmt.Errorf("record larger than %d bytes", maxStoredRecord)
-	}
-	return nil
 }

@@ -337,3 +337,30 @@ func TestOpenWaitsForInPlaceWriter(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// A record's size is not stored: inflate guesses room from the stored size
+// and grows it, so records that compress far better than the guess (long
+// runs) still come back whole, a reused buffer never shows an earlier
+// record's bytes, and the bound holds at exactly maxStoredRecord.
+func TestRecordBufGrowsToTheBound(t *testing.T) {
+	rb := new(recordBuf)
+	text := []byte(`{"id":"GHSA-xxxx","details":"` + strings.Repeat("a", 200_000) + `"}`)
+	for _, raw := range [][]byte{text, []byte(`{"id":"X-1"}`), {}, bytes.Repeat([]byte("ab"), 3000)} {
+		got, err := rb.inflate(compress(raw))
+		if err != nil || !bytes.Equal(got, raw) {
+			t.Fatalf("%d bytes: got %d bytes, %v", len(raw), len(got), err)
+		}
+	}
+	atBound := make([]byte, maxStoredRecord)
+	if got, err := rb.inflate(compress(atBound)); err != nil || len(got) != maxStoredRecord {
+		t.Fatalf("a record of exactly maxStoredRecord bytes: %d bytes, %v", len(got), err)
+	}
+	_, err := rb.inflate(compress(make([]byte, maxStoredRecord+1)))
+	if err == nil || !strings.Contains(err.Error(), "record larger than") {
+		t.Fatalf("a record past maxStoredRecord: %v", err)
+	}
+	cut := compress(text)
+	if _, err := rb.inflate(cut[:len(cut)/2]); err == nil {
+		t.Fatal("a truncated record inflated without error")
+	}
+}

@@ -56,6 +56,29 @@ func DecodeFollowed(dst []byte, r io.Reader, follow func([]byte)) (int, error) {
 	return n, err
 }
 
+// DecodeDict inflates src, one whole raw DEFLATE stream compressed with
+// dict as its preset dictionary (flate.NewWriterDict), into dst after a
+// copy of dict, and returns how many bytes follow the copy:
+// dst[len(dict):len(dict)+n] is the output. The input is read where it
+// lies, with no buffer of its own: it is for the database's records, a few
+// hundred bytes to a few kilobytes each, where a streaming reader's reset
+// costs more than the inflating. Errors are Decode's.
+func DecodeDict(dst, dict, src []byte) (int, error) {
+	if len(dict) > len(dst) {
+		return 0, ErrOutputFull
+	}
+	start := copy(dst, dict)
+	d := decoders.Get().(*decoder)
+	defer decoders.Put(d)
+	d.r, d.rerr, d.dst = nil, io.EOF, dst
+	d.src, d.base = src, 0
+	d.written, d.told = nil, 0
+	d.out = start
+	n, err := d.run()
+	d.dst, d.src = nil, nil
+	return n - start, err
+}
+
 // followStep is how much output a follower is handed at a time, at block
 // ends: blocks are tens of kilobytes, so it lags by little.
 const followStep = 256 << 10
@@ -66,6 +89,7 @@ func decode(dst []byte, r io.Reader, written chan<- int) (int, error) {
 	d.r, d.rerr, d.dst = r, nil, dst
 	d.src, d.base = d.buf[:0], 0
 	d.written, d.told = written, 0
+	d.out = 0
 	n, err := d.run()
 	d.r, d.dst, d.src, d.written = nil, nil, nil, nil
 	if err == io.ErrUnexpectedEOF && d.rerr != nil && d.rerr != io.EOF {
@@ -380,8 +404,10 @@ func (d *decoder) errAt() error {
 	return CorruptError(d.base + d.pos - int(d.nb/8) + d.pad)
 }
 
+// run decodes the stream into dst from d.out on and returns where the
+// output ended.
 func (d *decoder) run() (int, error) {
-	d.pos, d.b, d.nb, d.pad, d.out = 0, 0, 0, 0, 0
+	d.pos, d.b, d.nb, d.pad = 0, 0, 0, 0
 	for {
 		if !d.need(3) {
 			return d.out, io.ErrUnexpectedEOF

@@ -4,12 +4,13 @@
 //
 // A deflated zip member of declared size is inflated whole by Decode, a
 // decoder of fnguard's own that writes straight into the member's buffer
-// (ReadZipMember checks sizes and CRC-32 as archive/zip does). Streams of
-// unknown length, the database's records and a zip.Reader's own Open use
-// klauspost/compress's decoder, not the standard library's: it inflates
-// the same bytes in 0.63-0.87 of the time. That module was already linked
-// (scalibr's dependencies use it), and the stream format is the same
-// DEFLATE, so databases and zips written before read as they did.
+// (ReadZipMember checks sizes and CRC-32 as archive/zip does); a database
+// record by DecodeDict, after the preset dictionary it was compressed
+// with. Members read piecewise through a zip.Reader's own Open, and the
+// records' encoder, are klauspost/compress's, not the standard library's:
+// it inflates the same bytes in 0.63-0.87 of the time. That module was
+// already linked (scalibr's dependencies use it), and the stream format is
+// the same DEFLATE, so databases and zips written before read as they did.
 package inflate
 
 import (
@@ -19,16 +20,6 @@ import (
 
 	"github.com/klauspost/compress/flate"
 )
-
-// Resetter re-aims a pooled decoder at new input, with a preset
-// dictionary or none.
-type Resetter = flate.Resetter
-
-// NewReader is flate.NewReader with the faster decoder.
-func NewReader(r io.Reader) io.ReadCloser { return flate.NewReader(r) }
-
-// NewReaderDict is flate.NewReaderDict with the faster decoder.
-func NewReaderDict(r io.Reader, dict []byte) io.ReadCloser { return flate.NewReaderDict(r, dict) }
 
 // NewWriterDict is the matching encoder, for the database's records.
 func NewWriterDict(w io.Writer, level int, dict []byte) (*flate.Writer, error) {
