@@ -421,15 +421,70 @@ func TestSARIFLocation(t *testing.T) {
 	for _, c := range cases {
 		p := &lockfiles.Package{Ecosystem: "npm", Name: "a", Version: "1.0.0", Artifact: c.artifact, Locations: []string{c.location}}
 		loc := packageLocation(p, c.kind)
-		if got := str(loc.PhysicalLocation.ArtifactLocation.URI); got != c.uri {
+		if got := loc.PhysicalLocation.ArtifactLocation.URI; got != c.uri {
 			t.Errorf("%s (%s): uri %q, want %q", c.artifact, c.kind, got, c.uri)
 		}
 		got := ""
 		if len(loc.LogicalLocations) > 0 {
-			got = str(loc.LogicalLocations[0].FullyQualifiedName)
+			got = loc.LogicalLocations[0].FullyQualifiedName
 		}
 		if got != c.logical {
 			t.Errorf("%s (%s): logical location %q, want %q", c.artifact, c.kind, got, c.logical)
+		}
+	}
+}
+
+// A scan without findings still writes "results": [] (GitHub reads it as
+// "no alerts"), and no rules; the verdict adds the invocation and the run's
+// properties, without the empty reasons and notes.
+func TestSARIFNoFindings(t *testing.T) {
+	const head = `{
+  "$schema": "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json",
+  "version": "2.1.0",
+  "runs": [
+    {
+`
+	const tail = `      "results": [],
+      "tool": {
+        "driver": {
+          "contents": [
+            "localizedData",
+            "nonLocalizedData"
+          ],
+          "informationUri": "https://github.com/fnguard/fnguard",
+          "isComprehensive": false,
+          "name": "fnguard",
+          "version": "0.9.0-test"
+        }
+      }
+    }
+  ]
+}
+`
+	res := &vulndb.Result{Inventory: &lockfiles.Inventory{Artifacts: []*lockfiles.Artifact{{Path: "package-lock.json", Kind: lockfiles.KindLockfile}}}}
+	for _, c := range []struct {
+		name string
+		v    *gate.Verdict
+		want string
+	}{
+		{"no verdict", nil, head + tail},
+		{"pass", &gate.Verdict{Pass: true}, head + `      "invocations": [
+        {
+          "executionSuccessful": true
+        }
+      ],
+      "properties": {
+        "fnguard/policy": "built-in defaults",
+        "fnguard/verdict": "PASS"
+      },
+` + tail},
+	} {
+		var buf bytes.Buffer
+		if err := Write(&buf, FormatSARIF, res, c.v, testOptions()); err != nil {
+			t.Fatal(err)
+		}
+		if got := buf.String(); got != c.want {
+			t.Errorf("%s: got\n%s\nwant\n%s", c.name, got, c.want)
 		}
 	}
 }
@@ -742,16 +797,46 @@ func TestVEXRoundTrip(t *testing.T) {
 // the results array GitHub requires, even when empty.
 func TestSARIFNoDefaults(t *testing.T) {
 	res := fixtureResult(t)
+	// A managed policy's role finding has no statement (iam: -1).
+	dir := t.TempDir()
+	tmpl := `Resources:
+  Role:
+    Type: AWS::IAM::Role
+    Properties:
+      ManagedPolicyArns: [arn:aws:iam::aws:policy/AdministratorAccess]
+  Fn:
+    Type: AWS::Lambda::Function
+    Properties:
+      Runtime: python3.12
+      Handler: index.handler
+      Role: !GetAtt Role.Arn
+      Code:
+        ZipFile: "def handler(e, c): pass"
+`
+	if err := os.WriteFile(filepath.Join(dir, "template.yaml"), []byte(tmpl), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	managed, rel := appFixture(t, dir, nil)
+	managedOpts := testOptions()
+	managedOpts.Release = rel
 	for _, c := range []struct {
 		name string
 		res  *vulndb.Result
 		v    *gate.Verdict
-	}{{"full", res, fixtureVerdict(t, res)}, {"empty", &vulndb.Result{Inventory: &lockfiles.Inventory{}}, nil}} {
+		opts Options
+	}{
+		{"full", res, fixtureVerdict(t, res), testOptions()},
+		{"empty", &vulndb.Result{Inventory: &lockfiles.Inventory{}}, nil, testOptions()},
+		{"managed policy", managed, gate.EvaluateWith(managed, gate.Input{Now: testNow, Release: rel}), managedOpts},
+	} {
 		var buf bytes.Buffer
-		if err := Write(&buf, FormatSARIF, c.res, c.v, testOptions()); err != nil {
+		if err := Write(&buf, FormatSARIF, c.res, c.v, c.opts); err != nil {
 			t.Fatal(err)
 		}
 		out := buf.String()
+		if c.opts.Release != nil && !strings.Contains(out, `"ruleId": "admin-managed-policy"`) {
+			t.Errorf("%s: no admin-managed-policy result:\n%s", c.name, out)
+		}
 		for _, bad := range []string{": -1", ": []", ": {}", `"kind": "fail"`, `"language": "en-US"`, `"newlineSequences"`} {
 			if strings.Contains(strings.ReplaceAll(out, `"results": []`, ""), bad) {
 				t.Errorf("%s: SARIF contains %s", c.name, bad)

@@ -3,6 +3,7 @@ package report
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/url"
@@ -12,20 +13,10 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/owenrumney/go-sarif/v3/pkg/report/v210/sarif"
-
 	"github.com/fnguard/fnguard/lockfiles"
 	"github.com/fnguard/fnguard/vulndb"
 	"github.com/fnguard/fnguard/vulndb/osv"
 )
-
-// The SARIF log is built with github.com/owenrumney/go-sarif/v3 (its
-// v210/sarif package). Its constructors fill in the schema's default for
-// every non-pointer member (rank -1, index -1, kind "fail", language
-// "en-US", empty arrays, ...), so the output states those defaults
-// explicitly; they mean the same as leaving the member out. Struct literals
-// would write zero values instead (index 0, rank 0, enabled false), which
-// mean something else, so every object here comes from a New* function.
 
 const (
 	sarifSchema  = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -51,17 +42,23 @@ var securitySeverityFor = map[string]string{
 }
 
 func writeSARIF(w io.Writer, m *model, opts Options) error {
-	log := buildSARIF(m, opts)
-	// Encoded here rather than with log.PrettyWrite, which would escape
-	// <, > and & in every string, end without a newline and keep every
-	// schema default (see sarifprune.go).
-	return writePrunedJSON(w, log)
+	enc := json.NewEncoder(w)
+	// Summaries and messages quote code ("<script>", "&&"); escaping them
+	// would only make the file harder to read.
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	return enc.Encode(buildSARIF(m, opts))
 }
 
-func buildSARIF(m *model, opts Options) *sarif.Report {
-	run := sarif.NewRunWithInformationURI("fnguard", toolInfoURI)
-	if opts.ToolVersion != "" {
-		run.Tool.Driver.WithVersion(opts.ToolVersion)
+func buildSARIF(m *model, opts Options) *sarifLog {
+	run := sarifRun{
+		Results: []sarifResult{},
+		Tool: sarifTool{Driver: sarifDriver{
+			Contents:       []string{"localizedData", "nonLocalizedData"},
+			InformationURI: toolInfoURI,
+			Name:           "fnguard",
+			Version:        opts.ToolVersion,
+		}},
 	}
 	// One rule per advisory ID, in ID order; a rule's severity is the worst
 	// any of its findings has (per-package severities can differ).
@@ -77,70 +74,67 @@ func buildSARIF(m *model, opts Options) *sarif.Report {
 	ruleIndex := map[string]int{}
 	for _, id := range ids {
 		ruleIndex[id] = len(run.Tool.Driver.Rules)
-		sarifRuleFor(run.AddRule(id), byID[id])
+		run.Tool.Driver.Rules = append(run.Tool.Driver.Rules, sarifRuleFor(byID[id]))
 	}
 	var appRes []appResult
 	var appIndex map[string]int
 	isBlast := func(r appResult) bool { return r.rule == ruleBlastRadius }
 	if m.app != nil {
 		appRes = appResults(m)
-		appIndex = addAppRules(run, appRes)
-		addAppResults(run, appRes, appIndex, isBlast)
+		appIndex = addAppRules(&run, appRes)
+		addAppResults(&run, appRes, appIndex, isBlast)
 	}
 	for _, it := range m.items {
-		r := sarifResultFor(it, ruleIndex[it.f.ID], m.kindOf(it.f.Package))
-		if m.app != nil {
-			r.WithLocations([]*sarif.Location{m.app.packageLocation(it.f.Package, m.kindOf(it.f.Package))})
-			if ids := m.functionIDs(it.f.Package); len(ids) > 0 {
-				r.Properties.Add("functions", ids)
-			}
-			if it.d.BlastRadius {
-				r.Properties.Add("blastRadius", true)
-			}
+		p := it.f.Package
+		if m.app == nil {
+			run.Results = append(run.Results, sarifResultFor(it, ruleIndex[it.f.ID], packageLocation(p, m.kindOf(p))))
+			continue
 		}
-		run.AddResult(r)
+		r := sarifResultFor(it, ruleIndex[it.f.ID], m.app.packageLocation(p, m.kindOf(p)))
+		if ids := m.functionIDs(p); len(ids) > 0 {
+			r.Properties["functions"] = ids
+		}
+		if it.d.BlastRadius {
+			r.Properties["blastRadius"] = true
+		}
+		run.Results = append(run.Results, r)
 	}
 	if m.app != nil {
-		addAppResults(run, appRes, appIndex, func(r appResult) bool { return !isBlast(r) })
+		addAppResults(&run, appRes, appIndex, func(r appResult) bool { return !isBlast(r) })
 	}
-	var notes []*sarif.Notification
+	var notes []sarifNotification
 	for _, u := range m.unc {
-		level := sarif.LevelWarning
+		level := levelWarning
 		if m.v != nil && m.v.UncheckedBlocking {
-			level = sarif.LevelError
+			level = levelError
 		}
-		notes = append(notes, sarif.NewNotification().
-			WithLevel(level).
-			WithMessage(sarif.NewTextMessage(fmt.Sprintf("%s %s could not be checked (never reported clean): %s", u.Package.Ecosystem, pkgLabel(u.Package), u.Reason))).
-			AddLocation(packageLocation(u.Package, m.kindOf(u.Package))))
+		notes = append(notes, sarifNotification{
+			Level:     level,
+			Locations: []sarifLocation{packageLocation(u.Package, m.kindOf(u.Package))},
+			Message:   sarifMessage{Text: fmt.Sprintf("%s %s could not be checked (never reported clean): %s", u.Package.Ecosystem, pkgLabel(u.Package), u.Reason)},
+		})
 	}
 	if len(notes) > 0 || m.v != nil {
-		inv := sarif.NewInvocation().WithExecutionSuccessful(true)
-		for _, n := range notes {
-			inv.AddToolExecutionNotification(n)
-		}
-		run.AddInvocation(inv)
+		run.Invocations = []sarifInvocation{{ExecutionSuccessful: true, ToolExecutionNotifications: notes}}
 	}
 	if v := m.v; v != nil {
 		verdict := "FAIL"
 		if v.Pass {
 			verdict = "PASS"
 		}
-		run.WithProperties(sarif.NewPropertyBag().
-			Add("fnguard/verdict", verdict).
-			Add("fnguard/policy", v.Policy.Label()).
-			Add("fnguard/reasons", strs(v.Reasons)).
-			Add("fnguard/notes", strs(v.Notes)))
+		run.Properties = sarifProperties{"fnguard/verdict": verdict, "fnguard/policy": v.Policy.Label()}
+		if len(v.Reasons) > 0 {
+			run.Properties["fnguard/reasons"] = v.Reasons
+		}
+		if len(v.Notes) > 0 {
+			run.Properties["fnguard/notes"] = v.Notes
+		}
 	}
-	log := sarif.NewReport()
-	log.Schema = sarifSchema // go-sarif's default is the GitHub copy of the schema
-	log.Version = sarifVersion
-	return log.AddRun(run)
+	return &sarifLog{Schema: sarifSchema, Version: sarifVersion, Runs: []sarifRun{run}}
 }
 
-// sarifRuleFor fills in rule, the run's rule for the advisory its findings
-// share.
-func sarifRuleFor(rule *sarif.ReportingDescriptor, its []item) {
+// sarifRuleFor is the run's rule for the advisory its findings share.
+func sarifRuleFor(its []item) sarifRule {
 	f := its[0].f
 	sev := severityOf(f)
 	score := f.Score
@@ -169,25 +163,25 @@ func sarifRuleFor(rule *sarif.ReportingDescriptor, its []item) {
 	if score > 0 {
 		secSev = strconv.FormatFloat(score, 'f', 1, 64)
 	}
-	props := sarif.NewPropertyBag().
-		WithTags(tags).
-		Add("security-severity", secSev).
-		Add("precision", "high")
+	props := sarifProperties{"tags": tags, "security-severity": secSev, "precision": "high"}
 	if len(f.Aliases) > 0 {
-		props.Add("aliases", strs(f.Aliases))
+		props["aliases"] = f.Aliases
 	}
-	rule.WithName(f.ID).
-		WithShortDescription(sarif.NewMultiformatMessageString().WithText(truncate(short, 1024))).
-		WithFullDescription(sarif.NewMultiformatMessageString().WithText(truncate(full, 4000))).
-		WithHelp(sarifHelp(f, full)).
-		WithHelpURI(osvURL(f.ID)).
-		WithDefaultConfiguration(sarif.NewReportingConfiguration().WithLevel(severityLevel(sev))).
-		WithProperties(props)
+	return sarifRule{
+		DefaultConfiguration: sarifConfiguration{Level: severityLevel(sev)},
+		FullDescription:      sarifMessage{Text: truncate(full, 4000)},
+		Help:                 sarifHelp(f, full),
+		HelpURI:              osvURL(f.ID),
+		ID:                   f.ID,
+		Name:                 f.ID,
+		Properties:           props,
+		ShortDescription:     sarifMessage{Text: truncate(short, 1024)},
+	}
 }
 
 // sarifHelp is the rule's help: the advisory text, the fix and references,
 // as plain text and Markdown (GitHub shows the Markdown).
-func sarifHelp(f *vulndb.Finding, full string) *sarif.MultiformatMessageString {
+func sarifHelp(f *vulndb.Finding, full string) sarifMessage {
 	var t, md strings.Builder
 	t.WriteString(truncate(full, 8000))
 	md.WriteString(truncate(full, 8000))
@@ -212,18 +206,18 @@ func sarifHelp(f *vulndb.Finding, full string) *sarif.MultiformatMessageString {
 		t.WriteString("\n" + r)
 		md.WriteString("\n- " + r)
 	}
-	return sarif.NewMultiformatMessageString().WithText(t.String()).WithMarkdown(md.String())
+	return sarifMessage{Markdown: md.String(), Text: t.String()}
 }
 
 // severityLevel is a rule's default level: what the advisory alone implies.
 func severityLevel(sev string) string {
 	switch sev {
 	case osv.SeverityCritical, osv.SeverityHigh:
-		return sarif.LevelError
+		return levelError
 	case osv.SeverityLow:
-		return sarif.LevelNote
+		return levelNote
 	}
-	return sarif.LevelWarning
+	return levelWarning
 }
 
 // resultLevel is what the gate made of one finding: blocking is an error
@@ -234,16 +228,16 @@ func severityLevel(sev string) string {
 func resultLevel(it item) string {
 	switch {
 	case it.d.Blocking:
-		return sarif.LevelError
+		return levelError
 	case unreachable(it.f):
-		return sarif.LevelNote
+		return levelNote
 	case severityOf(it.f) == osv.SeverityLow:
-		return sarif.LevelNote
+		return levelNote
 	}
-	return sarif.LevelWarning
+	return levelWarning
 }
 
-func sarifResultFor(it item, rule int, kind string) *sarif.Result {
+func sarifResultFor(it item, rule int, loc sarifLocation) sarifResult {
 	f, d, p := it.f, it.d, it.f.Package
 	msg := fmt.Sprintf("%s %s in %s is affected by %s", p.Ecosystem, pkgLabel(p), p.Artifact, f.ID)
 	if f.Summary != "" {
@@ -267,43 +261,42 @@ func sarifResultFor(it item, rule int, kind string) *sarif.Result {
 	if len(d.Why) > 0 {
 		msg += " Gate: " + strings.Join(d.Why, "; ") + "."
 	}
-	r := sarif.NewRuleResult(f.ID).
-		WithRuleIndex(rule).
-		WithLevel(resultLevel(it)).
-		WithMessage(sarif.NewTextMessage(msg)).
-		AddLocation(packageLocation(p, kind)).
-		WithPartialFingerprints(map[string]string{fingerprintKey: fingerprint(f.ID, p)})
+	r := sarifResult{
+		PartialFingerprints: map[string]string{fingerprintKey: fingerprint(f.ID, p)},
+		Level:               resultLevel(it),
+		Locations:           []sarifLocation{loc},
+		Message:             sarifMessage{Text: msg},
+		Properties:          sarifProperties{"package": pkgRef(p), "severity": severityOf(f), "blocking": d.Blocking},
+		RuleID:              f.ID,
+		RuleIndex:           rule,
+	}
 	if d.Ignored {
 		just := d.IgnoreReason
 		if dt := ignoreDate(d.IgnoreExpires); dt != "" {
 			just = strings.TrimSpace(just + " (fnguard ignore until " + dt + ")")
 		}
-		r.AddSuppression(sarif.NewSuppression().WithKind("external").WithStatus("accepted").WithJustification(just))
+		r.Suppressions = append(r.Suppressions, acceptedSuppression(just))
 	}
 	if d.VEXState != "" {
 		just := vexLabel(d)
 		if d.VEXDetail != "" {
 			just += ": " + d.VEXDetail
 		}
-		r.AddSuppression(sarif.NewSuppression().WithKind("external").WithStatus("accepted").WithJustification(just + " (" + d.VEXSource + ")"))
+		r.Suppressions = append(r.Suppressions, acceptedSuppression(just+" ("+d.VEXSource+")"))
 	}
-	props := sarif.NewPropertyBag().
-		Add("package", pkgRef(p)).
-		Add("severity", severityOf(f)).
-		Add("blocking", d.Blocking)
 	if f.Score > 0 {
-		props.Add("score", f.Score)
+		r.Properties["score"] = f.Score
 	}
 	if f.Reachable != nil {
-		props.Add("reachable", *f.Reachable)
+		r.Properties["reachable"] = *f.Reachable
 	}
 	if d.InBaseline {
-		props.Add("baseline", true)
+		r.Properties["baseline"] = true
 	}
 	if d.Highlight {
-		props.Add("highlight", true)
+		r.Properties["highlight"] = true
 	}
-	return r.WithProperties(props)
+	return r
 }
 
 // fingerprint identifies a finding across runs: advisory, package and the
@@ -331,7 +324,7 @@ func fingerprint(id string, p *lockfiles.Package) string {
 // line, and code scanning needs a line to show an alert. Absolute input
 // paths become file:// URIs, which code scanning accepts only under the
 // checkout, so CI should pass paths relative to the repository root.
-func packageLocation(p *lockfiles.Package, kind string) *sarif.Location {
+func packageLocation(p *lockfiles.Package, kind string) sarifLocation {
 	member := ""
 	if len(p.Locations) > 0 {
 		member = p.Locations[0]
@@ -347,7 +340,7 @@ func packageLocation(p *lockfiles.Package, kind string) *sarif.Location {
 
 // dirMemberLocation locates evidence below a folder artifact: the file on
 // disk, and what lies inside an archive there as a logical location.
-func dirMemberLocation(p *lockfiles.Package, member string) *sarif.Location {
+func dirMemberLocation(p *lockfiles.Package, member string) sarifLocation {
 	if member == "" {
 		return memberLocation(p, p.Artifact, "")
 	}
@@ -357,13 +350,11 @@ func dirMemberLocation(p *lockfiles.Package, member string) *sarif.Location {
 
 // memberLocation is file at line 1, with member (inside the file, an
 // archive) as a logical location and in the message.
-func memberLocation(p *lockfiles.Package, file, member string) *sarif.Location {
-	loc := sarif.NewLocationWithPhysicalLocation(sarif.NewPhysicalLocation().
-		WithArtifactLocation(sarif.NewSimpleArtifactLocation(fileURI(file))).
-		WithRegion(sarif.NewRegion().WithStartLine(1)))
+func memberLocation(p *lockfiles.Package, file, member string) sarifLocation {
+	loc := fileLocation(fileURI(file), 1)
 	if member != "" {
-		loc.AddLogicalLocation(sarif.NewLogicalLocation().WithName(member).WithFullyQualifiedName(file + "!/" + member))
-		loc.WithMessage(sarif.NewTextMessage(fmt.Sprintf("%s %s: %s in %s", p.Ecosystem, pkgLabel(p), member, file)))
+		loc.LogicalLocations = []sarifLogicalLocation{{FullyQualifiedName: file + "!/" + member, Name: member}}
+		loc.Message = &sarifMessage{Text: fmt.Sprintf("%s %s: %s in %s", p.Ecosystem, pkgLabel(p), member, file)}
 	}
 	return loc
 }

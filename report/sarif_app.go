@@ -9,8 +9,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/owenrumney/go-sarif/v3/pkg/report/v210/sarif"
-
 	"github.com/fnguard/fnguard/app"
 	"github.com/fnguard/fnguard/gate"
 	"github.com/fnguard/fnguard/iam"
@@ -56,7 +54,7 @@ var appRuleText = map[string]struct{ short, full, sev string }{
 // folder of the repository, else (a zip, whose members code scanning cannot
 // open) the line of the template that defines the function or layer, with
 // the member as a logical location.
-func (a *appModel) packageLocation(p *lockfiles.Package, kind string) *sarif.Location {
+func (a *appModel) packageLocation(p *lockfiles.Package, kind string) sarifLocation {
 	o, ok := a.owner[p.Artifact]
 	if !ok {
 		return packageLocation(p, kind)
@@ -72,9 +70,10 @@ func (a *appModel) packageLocation(p *lockfiles.Package, kind string) *sarif.Loc
 	where := p.Artifact
 	if member != "" {
 		where += "!/" + member
-		loc.AddLogicalLocation(sarif.NewLogicalLocation().WithName(member).WithFullyQualifiedName(where))
+		loc.LogicalLocations = []sarifLogicalLocation{{FullyQualifiedName: where, Name: member}}
 	}
-	return loc.WithMessage(sarif.NewTextMessage(fmt.Sprintf("%s %s in %s, shipped by %s", p.Ecosystem, pkgLabel(p), where, o.what)))
+	loc.Message = &sarifMessage{Text: fmt.Sprintf("%s %s in %s, shipped by %s", p.Ecosystem, pkgLabel(p), where, o.what)}
+	return loc
 }
 
 // committedLocation picks, among a package's locations in a code folder,
@@ -94,16 +93,14 @@ func committedLocation(locs []string) string {
 }
 
 // templateLocation is a line of the application's definition.
-func (a *appModel) templateLocation(file string, line int) *sarif.Location {
+func (a *appModel) templateLocation(file string, line int) sarifLocation {
 	if file == "" {
 		file = a.rel.App.Entry
 	}
 	if line < 1 {
 		line = 1
 	}
-	return sarif.NewLocationWithPhysicalLocation(sarif.NewPhysicalLocation().
-		WithArtifactLocation(sarif.NewSimpleArtifactLocation(fileURI(a.repoPath(file)))).
-		WithRegion(sarif.NewRegion().WithStartLine(line)))
+	return fileLocation(fileURI(a.repoPath(file)), line)
 }
 
 // appResult is one function-level result before its rule index is known.
@@ -111,9 +108,9 @@ type appResult struct {
 	rule  string
 	level string
 	msg   string
-	loc   *sarif.Location
+	loc   sarifLocation
 	fp    string
-	props *sarif.PropertyBag
+	props sarifProperties
 	// suppression, when the policy accepted it.
 	suppress string
 }
@@ -134,26 +131,25 @@ func appResults(m *model) []appResult {
 			if b.Environmental > sev {
 				sev = b.Environmental
 			}
-			props := sarif.NewPropertyBag().Add("function", f.ID).Add("finding", b.Finding.ID).
-				Add("rule", b.Role.Finding.Rule).Add("severity", b.Severity).Add("blocking", true).
-				Add("security-severity", strconv.FormatFloat(sev, 'f', 1, 64))
+			props := sarifProperties{"function": f.ID, "finding": b.Finding.ID, "rule": b.Role.Finding.Rule,
+				"severity": b.Severity, "blocking": true, "security-severity": strconv.FormatFloat(sev, 'f', 1, 64)}
 			if b.Environmental > 0 {
-				props.Add("score", b.BaseScore).Add("environmentalScore", b.Environmental).Add("environmentalVector", b.EnvVector)
+				props["score"], props["environmentalScore"], props["environmentalVector"] = b.BaseScore, b.Environmental, b.EnvVector
 			}
-			out = append(out, appResult{rule: ruleBlastRadius, level: sarif.LevelError, msg: b.Text + ".",
+			out = append(out, appResult{rule: ruleBlastRadius, level: levelError, msg: b.Text + ".",
 				loc: a.templateLocation(f.File, f.Line), fp: hashKey(ruleBlastRadius, f.ID, b.Finding.ID, b.Role.Finding.Rule), props: props})
 		}
 		for _, rd := range a.roles[f.ID] {
 			out = append(out, roleResult(a, f, rd, decided))
 		}
-		unread := sarif.LevelError
-		unknown := sarif.LevelWarning
+		unread := levelError
+		unknown := levelWarning
 		if m.v != nil {
 			if m.v.Policy.UnreadableMode() == "warn" {
-				unread = sarif.LevelWarning
+				unread = levelWarning
 			}
 			if m.v.Policy.UnknownRoleMode() == "fail" {
-				unknown = sarif.LevelError
+				unknown = levelError
 			}
 		}
 		var problems []struct{ rule, level, msg string }
@@ -173,7 +169,7 @@ func appResults(m *model) []appResult {
 		}
 		for _, pr := range problems {
 			out = append(out, appResult{rule: pr.rule, level: pr.level, msg: pr.msg, loc: a.templateLocation(f.File, f.Line),
-				fp: hashKey(pr.rule, f.ID, pr.msg), props: sarif.NewPropertyBag().Add("function", f.ID)})
+				fp: hashKey(pr.rule, f.ID, pr.msg), props: sarifProperties{"function": f.ID}})
 		}
 	}
 	return out
@@ -181,7 +177,7 @@ func appResults(m *model) []appResult {
 
 // addAppRules adds the rules of the release's results; it returns their
 // indexes.
-func addAppRules(run *sarif.Run, out []appResult) map[string]int {
+func addAppRules(run *sarifRun, out []appResult) map[string]int {
 	var ids []string
 	seen := map[string]bool{}
 	for _, r := range out {
@@ -194,29 +190,31 @@ func addAppRules(run *sarif.Run, out []appResult) map[string]int {
 	index := map[string]int{}
 	for _, id := range ids {
 		index[id] = len(run.Tool.Driver.Rules)
-		appRule(run.AddRule(id), id)
+		run.Tool.Driver.Rules = append(run.Tool.Driver.Rules, appRule(id))
 	}
 	return index
 }
 
 // addAppResults adds the results that keep (blast radius first, the rest
 // after the packages).
-func addAppResults(run *sarif.Run, out []appResult, index map[string]int, keep func(appResult) bool) {
+func addAppResults(run *sarifRun, out []appResult, index map[string]int, keep func(appResult) bool) {
 	for _, r := range out {
 		if !keep(r) {
 			continue
 		}
-		res := sarif.NewRuleResult(r.rule).
-			WithRuleIndex(index[r.rule]).
-			WithLevel(r.level).
-			WithMessage(sarif.NewTextMessage(r.msg)).
-			AddLocation(r.loc).
-			WithPartialFingerprints(map[string]string{fingerprintKey: r.fp}).
-			WithProperties(r.props)
-		if r.suppress != "" {
-			res.AddSuppression(sarif.NewSuppression().WithKind("external").WithStatus("accepted").WithJustification(r.suppress))
+		res := sarifResult{
+			PartialFingerprints: map[string]string{fingerprintKey: r.fp},
+			Level:               r.level,
+			Locations:           []sarifLocation{r.loc},
+			Message:             sarifMessage{Text: r.msg},
+			Properties:          r.props,
+			RuleID:              r.rule,
+			RuleIndex:           index[r.rule],
 		}
-		run.AddResult(res)
+		if r.suppress != "" {
+			res.Suppressions = []sarifSuppression{acceptedSuppression(r.suppress)}
+		}
+		run.Results = append(run.Results, res)
 	}
 }
 
@@ -233,12 +231,12 @@ func roleResult(a *appModel, f *release.Function, rd *gate.RoleDecision, decided
 	if len(rd.Why) > 0 {
 		msg += " Gate: " + strings.Join(rd.Why, "; ") + "."
 	}
-	level := sarif.LevelWarning
+	level := levelWarning
 	switch {
 	case rd.Ignored:
-		level = sarif.LevelNote
+		level = levelNote
 	case rd.Blocking, !decided && rd.Failing:
-		level = sarif.LevelError
+		level = levelError
 	}
 	file, line := rd.Finding.File, rd.Finding.Line
 	if file == "" && f.Role != nil {
@@ -247,8 +245,11 @@ func roleResult(a *appModel, f *release.Function, rd *gate.RoleDecision, decided
 	if file == "" {
 		file, line = f.File, f.Line
 	}
-	props := sarif.NewPropertyBag().Add("function", f.ID).Add("role", rd.Role).Add("statement", rd.Finding.Statement).
-		Add("source", rd.Source).Add("blocking", rd.Blocking)
+	props := sarifProperties{"function": f.ID, "role": rd.Role, "source": rd.Source, "blocking": rd.Blocking}
+	// A managed policy's finding has no statement (-1).
+	if rd.Finding.Statement >= 0 {
+		props["statement"] = rd.Finding.Statement
+	}
 	r := appResult{rule: rd.Finding.Rule, level: level, msg: msg, loc: a.templateLocation(file, line),
 		fp: hashKey(rd.Finding.Rule, f.ID, rd.Role, rd.Source, rd.Finding.Detail), props: props}
 	if rd.Ignored {
@@ -260,22 +261,22 @@ func roleResult(a *appModel, f *release.Function, rd *gate.RoleDecision, decided
 	return r
 }
 
-func appRule(rule *sarif.ReportingDescriptor, id string) {
+func appRule(id string) sarifRule {
 	t, ok := appRuleText[id]
 	if !ok {
 		t = appRuleText[ruleUnknownRole]
 		t.short, t.full = id, id
 	}
 	tags := []string{"security", "serverless"}
-	level := sarif.LevelWarning
+	level := levelWarning
 	if _, isIAM := iamRule(id); isIAM {
 		tags = append(tags, "iam")
 		if iam.IsFailing(id) {
-			level = sarif.LevelError
+			level = levelError
 		}
 	}
 	if id == ruleBlastRadius || id == ruleUnreadable {
-		level = sarif.LevelError
+		level = levelError
 	}
 	help := t.full
 	md := "**" + t.short + "**\n\n" + t.full
@@ -288,13 +289,16 @@ func appRule(rule *sarif.ReportingDescriptor, id string) {
 		help += note
 		md += note
 	}
-	rule.WithName(id).
-		WithShortDescription(sarif.NewMultiformatMessageString().WithText(t.short)).
-		WithFullDescription(sarif.NewMultiformatMessageString().WithText(t.full)).
-		WithHelp(sarif.NewMultiformatMessageString().WithText(help).WithMarkdown(md)).
-		WithHelpURI(toolInfoURI).
-		WithDefaultConfiguration(sarif.NewReportingConfiguration().WithLevel(level)).
-		WithProperties(sarif.NewPropertyBag().WithTags(tags).Add("security-severity", t.sev).Add("precision", "high"))
+	return sarifRule{
+		DefaultConfiguration: sarifConfiguration{Level: level},
+		FullDescription:      sarifMessage{Text: t.full},
+		Help:                 sarifMessage{Markdown: md, Text: help},
+		HelpURI:              toolInfoURI,
+		ID:                   id,
+		Name:                 id,
+		Properties:           sarifProperties{"tags": tags, "security-severity": t.sev, "precision": "high"},
+		ShortDescription:     sarifMessage{Text: t.short},
+	}
 }
 
 func iamRule(id string) (string, bool) {
