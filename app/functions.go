@@ -336,6 +336,7 @@ func mergeRoles(all ...*iam.Role) *iam.Role {
 			st.Source = r.ID + "/" + st.Source
 			m.Statements = append(m.Statements, st)
 		}
+		m.Unread = append(m.Unread, r.Unread...)
 	}
 	m.ID = strings.Join(ids, "|")
 	return m

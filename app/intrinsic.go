@@ -257,6 +257,32 @@ func branchesDepth(n *yaml.Node, depth int) []*yaml.Node {
 	return []*yaml.Node{n}
 }
 
+// alternatives is every value a list-valued property may hold: the items of
+// a list, each Fn::If expanded into both branches (AWS::NoValue dropped) and
+// a branch that is itself a list flattened in, so that a conditional list
+// of policies, statements or ARNs reads as the union of what either branch
+// deploys.
+func alternatives(n *yaml.Node) []*yaml.Node {
+	return alternativesDepth(n, 0)
+}
+
+func alternativesDepth(n *yaml.Node, depth int) []*yaml.Node {
+	if depth > maxDepth {
+		return nil
+	}
+	var out []*yaml.Node
+	for _, it := range items(n) {
+		for _, b := range branchesDepth(it, depth+1) {
+			if isSeq(b) {
+				out = append(out, alternativesDepth(b, depth+1)...)
+				continue
+			}
+			out = append(out, b)
+		}
+	}
+	return out
+}
+
 // refTarget is the logical id a value points at when the whole value is a
 // reference: Ref X, GetAtt X.Attr, or a Sub that is exactly "${X}" or
 // "${X.Attr}".

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -102,8 +103,23 @@ func (f *Found) Load() (*Application, error) {
 		return nil, err
 	}
 	a.Notes = append(notes, a.Notes...)
+	for _, fn := range a.Functions {
+		// What of a role's policies could not be read is the function's to
+		// report: its permissions are incomplete.
+		if fn.Role != nil {
+			for _, u := range fn.Role.Unread {
+				if !slices.Contains(fn.Notes, u) {
+					fn.Notes = append(fn.Notes, u)
+				}
+			}
+		}
+	}
 	if len(a.Functions) == 0 {
-		return nil, fmt.Errorf("%s: the application defines no functions", filepath.Join(a.Root, a.Entry))
+		msg := "the application defines no functions"
+		if len(a.Notes) > 0 {
+			msg += " (" + strings.Join(a.Notes, "; ") + ")"
+		}
+		return nil, fmt.Errorf("%s: %s", filepath.Join(a.Root, a.Entry), msg)
 	}
 	return a, nil
 }
@@ -125,6 +141,11 @@ func find(p string) []definition {
 	if !fi.IsDir() {
 		if d, ok := sniffFile(filepath.Dir(p), p); ok {
 			return []definition{d}
+		}
+		if kind, ok := bareTemplate(p, fi.Size()); ok {
+			// Named on its own, a template without functions is still
+			// a template (Load says it defines none), not a file of code.
+			return []definition{{kind: kind, root: filepath.Dir(p), file: p}}
 		}
 		return nil
 	}
@@ -267,6 +288,38 @@ func scanMarkers(p string, limit int64) (typ, resources, escape bool) {
 		}
 		keep = copy(buf, chunk[len(chunk)-markerOverlap:])
 	}
+}
+
+// bareTemplate says whether the file at p is a SAM or CloudFormation
+// template, functions or not: a mapping whose Resources are typed AWS
+// resources, or that declares a template format version or the SAM
+// transform.
+func bareTemplate(p string, size int64) (kind string, ok bool) {
+	switch strings.ToLower(filepath.Ext(p)) {
+	case ".yaml", ".yml", ".json", ".template":
+	default:
+		return "", false
+	}
+	if size > MaxDefinitionBytes {
+		return "", false
+	}
+	root, err := parseDocument(p, readHead(p, MaxDefinitionBytes))
+	if err != nil || !isMap(get(root, "Resources")) {
+		return "", false
+	}
+	typed := get(root, "AWSTemplateFormatVersion") != nil
+	for _, r := range pairs(get(root, "Resources")) {
+		typed = typed || strings.HasPrefix(str(get(r[1], "Type")), "AWS::")
+	}
+	for _, tr := range items(get(root, "Transform")) {
+		if strings.HasPrefix(str(tr), "AWS::Serverless") {
+			return KindSAM, true
+		}
+	}
+	if !typed {
+		return "", false
+	}
+	return KindCloudFormation, true
 }
 
 func readHead(p string, n int64) []byte {

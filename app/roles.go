@@ -1,6 +1,9 @@
 package app
 
 import (
+	"cmp"
+	"fmt"
+
 	"github.com/fnguard/fnguard/iam"
 	"go.yaml.in/yaml/v3"
 )
@@ -12,22 +15,22 @@ import (
 func (b *builder) templateRole(t *template, id string) *iam.Role {
 	r := t.byID[id]
 	role := &iam.Role{ID: id, ManagedPolicies: []string{}, Statements: []iam.Statement{}, Findings: []iam.Finding{}, File: t.file, Line: r.line}
-	for _, p := range items(get(r.props, "Policies")) {
-		for _, pol := range branches(p) {
-			name := t.r.str(get(pol, "PolicyName"))
-			role.Statements = append(role.Statements, statements(t, get(pol, "PolicyDocument"), "inline:"+name)...)
+	for _, pol := range alternatives(get(r.props, "Policies")) {
+		if !isMap(pol) || intrinsicName(pol) != "" {
+			role.Unread = append(role.Unread, unreadPolicy(t, pol, "of role "+id, "an inline policy"))
+			continue
 		}
+		name := t.r.str(get(pol, "PolicyName"))
+		addPolicy(t, role, get(pol, "PolicyDocument"), "inline:"+name)
 	}
 	attached := map[string]bool{}
-	for _, m := range items(get(r.props, "ManagedPolicyArns")) {
-		for _, c := range branches(m) {
-			if mp := refTarget(c); t.typeOf(mp) == "AWS::IAM::ManagedPolicy" {
-				attached[mp] = true
-				continue
-			}
-			if s, ok := t.r.render(c); ok {
-				role.ManagedPolicies = appendUnique(role.ManagedPolicies, s)
-			}
+	for _, c := range alternatives(get(r.props, "ManagedPolicyArns")) {
+		if mp := refTarget(c); t.typeOf(mp) == "AWS::IAM::ManagedPolicy" {
+			attached[mp] = true
+			continue
+		}
+		if s, ok := t.r.render(c); ok {
+			role.ManagedPolicies = appendUnique(role.ManagedPolicies, s)
 		}
 	}
 	roleName := t.r.str(get(r.props, "RoleName"))
@@ -35,7 +38,7 @@ func (b *builder) templateRole(t *template, id string) *iam.Role {
 		if pr.typ == "AWS::IAM::RolePolicy" {
 			// One role's inline policy: RoleName is a Ref or the literal name.
 			if rn := get(pr.props, "RoleName"); refTarget(rn) == id || roleName != "" && isScalar(rn) && rn.Value == roleName {
-				role.Statements = append(role.Statements, statements(t, get(pr.props, "PolicyDocument"), "Policy:"+pr.id)...)
+				addPolicy(t, role, get(pr.props, "PolicyDocument"), "Policy:"+pr.id)
 			}
 			continue
 		}
@@ -45,7 +48,7 @@ func (b *builder) templateRole(t *template, id string) *iam.Role {
 		if !attached[pr.id] && !namesRole(t, get(pr.props, "Roles"), id, roleName) {
 			continue
 		}
-		role.Statements = append(role.Statements, statements(t, get(pr.props, "PolicyDocument"), "Policy:"+pr.id)...)
+		addPolicy(t, role, get(pr.props, "PolicyDocument"), "Policy:"+pr.id)
 	}
 	return role
 }
@@ -53,26 +56,50 @@ func (b *builder) templateRole(t *template, id string) *iam.Role {
 // namesRole says whether a Roles list attaches a policy to the role: by
 // reference, or by its literal RoleName.
 func namesRole(t *template, roles *yaml.Node, id, roleName string) bool {
-	for _, it := range items(roles) {
-		for _, c := range branches(it) {
-			if refTarget(c) == id {
-				return true
-			}
-			if roleName != "" && isScalar(c) && c.Value == roleName {
-				return true
-			}
+	for _, c := range alternatives(roles) {
+		if refTarget(c) == id {
+			return true
+		}
+		if roleName != "" && isScalar(c) && c.Value == roleName {
+			return true
 		}
 	}
 	return false
 }
 
+// addPolicy adds a policy document's statements to role, and what of it
+// cannot be read to role.Unread.
+func addPolicy(t *template, role *iam.Role, doc *yaml.Node, source string) {
+	sts, unread := statements(t, doc, source)
+	role.Statements = append(role.Statements, sts...)
+	role.Unread = append(role.Unread, unread...)
+}
+
 // statements reads a policy document's statements, each with its source and
-// its line in the template.
-func statements(t *template, doc *yaml.Node, source string) []iam.Statement {
-	var out []iam.Statement
-	for _, it := range items(get(doc, "Statement")) {
-		for _, st := range branches(it) {
-			if !isMap(st) {
+// its line in the template. A document or statement under Fn::If counts
+// with both branches, since either may be deployed. One that is not written
+// out (a parameter, an AWS::Include transform, a value only deployment
+// computes) is named in unread: the role is then never judged complete.
+func statements(t *template, doc *yaml.Node, source string) (out []iam.Statement, unread []string) {
+	for _, d := range alternatives(doc) {
+		line := 0 // statements of a document given as a JSON string are on its line
+		if isScalar(d) {
+			// A Json property may be a string holding the JSON.
+			n, err := jsonToNode(t.file, []byte(d.Value))
+			if err != nil || !isMap(n) {
+				unread = append(unread, unreadPolicy(t, d, source, "its document"))
+				continue
+			}
+			n, line = withLine(n, d.Line), d.Line
+			d = n
+		}
+		if !isMap(d) || intrinsicName(d) != "" {
+			unread = append(unread, unreadPolicy(t, d, source, "its document"))
+			continue
+		}
+		for _, st := range alternatives(get(d, "Statement")) {
+			if !isMap(st) || intrinsicName(st) != "" {
+				unread = append(unread, unreadPolicy(t, st, source, "a statement"))
 				continue
 			}
 			s := iam.Statement{
@@ -82,7 +109,7 @@ func statements(t *template, doc *yaml.Node, source string) []iam.Statement {
 				Resources:  t.r.list(get(st, "Resource"), 0),
 				Source:     source,
 				File:       t.file,
-				Line:       st.Line,
+				Line:       cmp.Or(line, st.Line),
 			}
 			if nr := get(st, "NotResource"); nr != nil {
 				s.NotResources = t.r.list(nr, 0)
@@ -92,7 +119,26 @@ func statements(t *template, doc *yaml.Node, source string) []iam.Statement {
 			out = append(out, s)
 		}
 	}
-	return out
+	return out, unread
+}
+
+// withLine is n with the line of the string it was parsed from.
+func withLine(n *yaml.Node, line int) *yaml.Node {
+	n.Line = line
+	return n
+}
+
+// unreadPolicy says which part of a policy cannot be read before
+// deployment, and how it is given.
+func unreadPolicy(t *template, n *yaml.Node, source, what string) string {
+	how := "not a policy written out"
+	if name := intrinsicName(n); name != "" {
+		how = "given by " + name
+		if tr := t.r.str(get(n.Content[1], "Name")); name == "Fn::Transform" && tr != "" {
+			how += " " + tr
+		}
+	}
+	return fmt.Sprintf("%s:%d: policy %s: %s is %s, not read: the role's permissions are incomplete", t.file, n.Line, source, what, how)
 }
 
 func appendUnique(list []string, s string) []string {

@@ -80,7 +80,7 @@ func (b *builder) samRole(t *template, r *resource, props *yaml.Node, f *Functio
 	}
 
 	for i, entry := range samPolicyEntries(get(props, "Policies")) {
-		for _, p := range branches(entry) {
+		for _, p := range alternatives(entry) {
 			b.samPolicy(t, role, f, roleID, i, p)
 		}
 	}
@@ -117,16 +117,18 @@ func (b *builder) samPolicy(t *template, role *iam.Role, f *Function, roleID str
 	switch {
 	case isScalar(p):
 		role.ManagedPolicies = appendUnique(role.ManagedPolicies, samManagedARN(p.Value))
+	case intrinsicName(p) == "Fn::Transform":
+		role.Unread = append(role.Unread, unreadPolicy(t, p, source, "the policy"))
 	case intrinsicName(p) != "":
 		// A managed policy given by reference; one of the template's own
 		// is read like an attached policy.
 		if id := refTarget(p); t.typeOf(id) == "AWS::IAM::ManagedPolicy" {
-			role.Statements = append(role.Statements, statements(t, get(t.byID[id].props, "PolicyDocument"), "Policy:"+id)...)
+			addPolicy(t, role, get(t.byID[id].props, "PolicyDocument"), "Policy:"+id)
 			return
 		}
 		role.ManagedPolicies = appendUnique(role.ManagedPolicies, t.r.str(p))
 	case get(p, "Statement") != nil:
-		role.Statements = append(role.Statements, statements(t, p, source)...)
+		addPolicy(t, role, p, source)
 	case isMap(p) && len(p.Content) == 2:
 		name := p.Content[0].Value
 		params := map[string]string{}

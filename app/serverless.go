@@ -75,6 +75,16 @@ func loadServerless(root, file string) (*Application, error) {
 	return b.app, nil
 }
 
+// refuseRepeats refuses a YAML document that gives a key twice in one
+// mapping: the Serverless Framework's YAML reader refuses it too, so there
+// is no deployed value to read. In JSON the last wins, as in JSON.parse.
+func refuseRepeats(name string, root *yaml.Node) error {
+	if r := dedupeKeys(root, 0); len(r) > 0 && !strings.EqualFold(filepath.Ext(name), ".json") {
+		return locErr(name, r[0].later, "%s is given twice in one mapping (first at line %d): the Serverless Framework refuses the file", r[0].key, r[0].first)
+	}
+	return nil
+}
+
 func readServerless(b *builder, file string) (*slsService, error) {
 	name := b.rel(absOr(file))
 	data, err := readBounded(file)
@@ -87,6 +97,9 @@ func readServerless(b *builder, file string) (*slsService, error) {
 	}
 	if !isMap(root) {
 		return nil, &ParseError{File: name, Line: root.Line, Col: root.Column, Msg: "not a Serverless Framework service: the document is not a mapping"}
+	}
+	if err := refuseRepeats(name, root); err != nil {
+		return nil, err
 	}
 	s := &slsService{file: name, root: root}
 	v := &slsVars{root: root, dir: filepath.Dir(file), origin: map[*yaml.Node]string{}, rel: func(p string) string { return b.rel(absOr(p)) }}
@@ -408,7 +421,7 @@ func (b *builder) slsRole(s *slsService) *iam.Role {
 	)
 	for _, u := range s.userSts {
 		wrapped := &yaml.Node{Kind: yaml.MappingNode, Content: []*yaml.Node{{Kind: yaml.ScalarNode, Value: "Statement"}, u.node}}
-		role.Statements = append(role.Statements, statements(t, wrapped, u.source)...)
+		addPolicy(t, role, wrapped, u.source)
 	}
 	for _, m := range items(at(s.root, "provider", "iam", "role", "managedPolicies")) {
 		if v, ok := t.r.render(m); ok {
@@ -614,6 +627,9 @@ func (v *slsVars) node(m []string, depth int, file string, line int) (*yaml.Node
 	}
 	name := v.rel(p)
 	n, err := parseDocument(name, data)
+	if err == nil {
+		err = refuseRepeats(name, n)
+	}
 	if err != nil {
 		if pe, ok := err.(*ParseError); ok {
 			pe.Msg += fmt.Sprintf(" (included by %s:%d)", file, line)

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"cmp"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -62,22 +63,39 @@ func newTemplate(root *yaml.Node, file, dir string) (*template, error) {
 		return nil, &ParseError{File: file, Line: root.Line, Col: root.Column, Msg: "not a template: the document is not a mapping"}
 	}
 	t := &template{file: file, dir: dir, root: root, byID: map[string]*resource{}, r: &renderer{mappings: get(root, "Mappings")}}
+	var notes []string
+	for _, r := range dedupeKeys(root, 0) {
+		notes = append(notes, fmt.Sprintf("%s:%d: %s is given again at line %d: the last is read, as CloudFormation deploys it", file, r.first, r.key, r.later))
+	}
 	for _, tr := range items(get(root, "Transform")) {
-		if strings.HasPrefix(str(tr), "AWS::Serverless") {
+		name := t.r.str(tr)
+		if isMap(tr) {
+			name = str(get(tr, "Name")) // Transform: {Name: AWS::Include, ...}
+		}
+		switch {
+		case strings.HasPrefix(name, "AWS::Serverless"):
 			t.sam = true
+		case name != "AWS::LanguageExtensions":
+			// A macro (AWS's own, such as AWS::SecretsManager, or the
+			// account's) rewrites the template before deployment.
+			notes = append(notes, fmt.Sprintf("%s:%d: transform %s rewrites the template at deployment: what it adds or changes is not read", file, tr.Line, name))
 		}
 	}
 	resources := get(root, "Resources")
 	if resources != nil && !isMap(resources) {
 		return nil, &ParseError{File: file, Line: resources.Line, Col: resources.Column, Msg: "Resources is not a mapping"}
 	}
-	var notes []string
 	budget := maxForEachNodes
 	expanded, err := expandForEach(pairs(resources), file, &notes, 0, &budget)
 	if err != nil {
 		return nil, err
 	}
 	for _, p := range expanded {
+		if p[0].Value == "Fn::Transform" {
+			// AWS::Include pulls resources in from S3 at deployment.
+			notes = append(notes, fmt.Sprintf("%s:%d: Resources include %s: the resources it adds are not read", file, p[0].Line, cmp.Or(t.r.str(get(p[1], "Name")), "a transform")))
+			continue
+		}
 		r := &resource{id: p[0].Value, node: p[1], line: p[0].Line}
 		r.typ = str(get(p[1], "Type"))
 		r.props = get(p[1], "Properties")

@@ -410,6 +410,46 @@ func jsonToNode(name string, data []byte) (*yaml.Node, error) {
 // Node helpers. Templates are maps keyed by strings; these keep the callers
 // short and never panic on a node of an unexpected kind.
 
+// repeat is a key a mapping gives twice: at first, and again (last) at
+// later.
+type repeat struct {
+	key          string
+	first, later int
+}
+
+// dedupeKeys keeps the last of each key a mapping repeats and returns the
+// repeats. CloudFormation accepts a repeated key, in YAML and in JSON alike,
+// and deploys the last value, while a reader of the file (and yaml.v3's
+// nodes) meets the first.
+func dedupeKeys(n *yaml.Node, depth int) []repeat {
+	if n == nil || depth > maxDepth {
+		return nil
+	}
+	var out []repeat
+	if n.Kind == yaml.MappingNode && len(n.Content) > 2 {
+		last := make(map[string]int, len(n.Content)/2)
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			last[n.Content[i].Value] = i
+		}
+		if 2*len(last) < len(n.Content)-1 {
+			kept := make([]*yaml.Node, 0, 2*len(last))
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				k := n.Content[i]
+				if j := last[k.Value]; j != i {
+					out = append(out, repeat{key: k.Value, first: k.Line, later: n.Content[j].Line})
+					continue
+				}
+				kept = append(kept, k, n.Content[i+1])
+			}
+			n.Content = kept
+		}
+	}
+	for _, c := range n.Content {
+		out = append(out, dedupeKeys(c, depth+1)...)
+	}
+	return out
+}
+
 func get(n *yaml.Node, key string) *yaml.Node {
 	if n == nil || n.Kind != yaml.MappingNode {
 		return nil

@@ -55,6 +55,12 @@ type Role struct {
 	Findings        []Finding   `json:"findings"`
 	File            string      `json:"file,omitempty"`
 	Line            int         `json:"line,omitempty"`
+	// Unread names what of the role's policies cannot be read before
+	// deployment (a document given by a parameter or pulled in by an
+	// AWS::Include transform): its statements are then incomplete, and a
+	// report must say so. Reports carry it as the function's notes, not
+	// in the role's JSON.
+	Unread []string `json:"-"`
 }
 
 // Finding is one rule that a role breaks.

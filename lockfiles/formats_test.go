@@ -329,3 +329,36 @@ func TestNuGetDepsJSONProjectIsNotAPackage(t *testing.T) {
 		t.Errorf("component %+v, want TestLibrary 1.0.0", a.Component)
 	}
 }
+
+// A requirements.txt range names no release: pip installs the newest one
+// it allows. scalibr reads ">=2.0" (and "<=2.0") as version 2.0, which
+// matched advisories of a release nobody installs; only "==" and "==="
+// pins are versions, the rest are listed as unchecked with their range.
+func TestRequirementRangesAreNotPins(t *testing.T) {
+	req := "requests>=2.0\nurllib3~=1.26.0\nwerkzeug<=2.0\nflask==2.0.1\nJinja2===3.0.0\nclick==8.*\npytest\n"
+	z := writeZip(t, "fn.zip", file("requirements.txt", []byte(req)))
+	a, _ := readOne(t, z, Options{})
+	want := map[string][2]string{
+		"requests": {"", "no version pinned (>=2.0)"},
+		"urllib3":  {"", "no version pinned (~=1.26.0)"},
+		"werkzeug": {"", "no version pinned (<=2.0)"},
+		"flask":    {"2.0.1", ""},
+		"Jinja2":   {"3.0.0", ""},
+		"click":    {"", "no version pinned"},
+		"pytest":   {"", "no version pinned"},
+	}
+	for _, p := range a.Packages {
+		w, ok := want[p.Name]
+		if !ok {
+			t.Errorf("unexpected %s %s", p.Name, p.Version)
+			continue
+		}
+		delete(want, p.Name)
+		if p.Version != w[0] || p.VersionError != w[1] {
+			t.Errorf("%s: version %q (%q), want %q (%q)", p.Name, p.Version, p.VersionError, w[0], w[1])
+		}
+	}
+	for name := range want {
+		t.Errorf("%s missing", name)
+	}
+}

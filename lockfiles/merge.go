@@ -5,6 +5,8 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/google/osv-scalibr/extractor/filesystem/language/python/requirements"
+
 	"github.com/fnguard/fnguard/internal/ecosystem"
 )
 
@@ -130,7 +132,15 @@ func (m *merger) add(f found) {
 			version = "v" + version
 		}
 	}
-	p := &Package{Ecosystem: eco, Name: name, Version: version, Licenses: f.pkg.Licenses}
+	verr := ""
+	if md, ok := f.pkg.Metadata.(*requirements.Metadata); ok && version != "" && !pinnedRequirement(md.VersionComparator, version) {
+		// scalibr reads "requests>=2.0" as version 2.0 (and "<=2.0" as
+		// 2.0 too); pip installs the newest release a range allows, so a
+		// range names no version that could be matched.
+		verr = "no version pinned (" + md.VersionComparator + version + ")"
+		version = ""
+	}
+	p := &Package{Ecosystem: eco, Name: name, Version: version, Licenses: f.pkg.Licenses, VersionError: verr}
 	if f.sha256 != "" {
 		p.Hashes = Hashes{}.With("SHA-256", f.sha256)
 	} else if h, ok := f.pkg.Metadata.(interface{ PackageHashes() Hashes }); ok {
@@ -138,6 +148,13 @@ func (m *merger) add(f found) {
 		p.Hashes = h.PackageHashes()
 	}
 	m.addPackage(p, f.rank, f.location)
+}
+
+// pinnedRequirement says whether a requirements.txt line pins one release:
+// "==" or "===" and a version without a wildcard ("==1.4.*" is a range)
+// or a further clause ("==1.4,!=1.4.1" is read by scalibr as one version).
+func pinnedRequirement(comparator, version string) bool {
+	return (comparator == "==" || comparator == "===") && !strings.ContainsAny(version, "*,<>=!~; ")
 }
 
 func (m *merger) addPackage(p *Package, rank int, location string) {
