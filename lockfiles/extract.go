@@ -23,7 +23,6 @@ import (
 	"github.com/google/osv-scalibr/extractor/filesystem/language/javascript/yarnlock"
 	"github.com/google/osv-scalibr/extractor/filesystem/language/python/pdmlock"
 	"github.com/google/osv-scalibr/extractor/filesystem/language/python/poetrylock"
-	"github.com/google/osv-scalibr/extractor/filesystem/language/python/requirements"
 	"github.com/google/osv-scalibr/extractor/filesystem/language/python/uvlock"
 	"github.com/google/osv-scalibr/extractor/filesystem/language/python/wheelegg"
 	"github.com/google/osv-scalibr/extractor/filesystem/language/ruby/gemfilelock"
@@ -68,7 +67,7 @@ func newPlugins() ([]plugin, error) {
 		{newPNPMLock, cfg, rankLockfile, projectFile, false}, // fnguard: scalibr's is quadratic (pnpmlock.go)
 		{packagejson.New, cfg, rankInstalled, installedNodePackage, false},
 		{wheelegg.New, cfg, rankInstalled, pythonMetadata, false},
-		{requirements.New, cfg, rankLockfile, projectFile, false},
+		{newRequirements, cfg, rankLockfile, projectFile, false}, // fnguard: includes made whole (requirements.go)
 		{poetrylock.New, cfg, rankLockfile, projectFile, false},
 		{newPipfileLock, cfg, rankLockfile, projectFile, false}, // fnguard: scalibr's is quadratic (pipfilelock.go)
 		{uvlock.New, cfg, rankLockfile, projectFile, false},

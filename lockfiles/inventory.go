@@ -174,6 +174,7 @@ func (r *reader) readInput(ctx context.Context, p, forceKind string) (*Artifact,
 		if v, err = dirVFS(p, b, r.warn(p)); err != nil {
 			return nil, inputErr(p, err)
 		}
+		addRequirementIncludes(v, p, b)
 	default:
 		f, err := os.Open(p)
 		if err != nil {
@@ -223,6 +224,7 @@ func (r *reader) readInput(ctx context.Context, p, forceKind string) (*Artifact,
 			v = singleFileVFS(base, nil, fileInfo{name: base, size: st.Size(), mode: mode}, b)
 			v.files[base].read = func() ([]byte, error) { return readRealFile(p, b) }
 			v.files[base].stream = func() (io.ReadCloser, error) { return streamRealFile(p, b) }
+			addRequirementIncludes(v, filepath.Dir(p), b)
 			a.Kind = KindLockfile
 			if looksExecutable(head) || isNestedArchive(p) {
 				a.Kind = KindFunction
@@ -302,6 +304,10 @@ func zipKind(v *vfs) string {
 func (r *reader) inventory(ctx context.Context, a *Artifact, v *vfs) error {
 	warn := r.warn(a.Path)
 	v.mavenNames, v.warn = r.opts.MavenNames, warn
+	v.incompleteSink = func(member, msg string) {
+		warn(member, msg)
+		a.Complete = false
+	}
 	v.keep = a.keepExecutable
 	founds, err := extractAll(ctx, v, r.plugins, warn)
 	if err != nil {

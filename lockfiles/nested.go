@@ -49,6 +49,7 @@ func (r *reader) nestedZips(ctx context.Context, v *vfs) ([]found, error) {
 		if v.warn != nil {
 			sub.warn = func(member, msg string) { v.warn(prefix+member, msg) }
 		}
+		sub.incompleteSink = func(member, msg string) { v.incomplete(prefix+member, msg) }
 		if keep := v.keep; keep != nil {
 			sub.keep = func(member string, data []byte) { keep(prefix+member, data) }
 		}

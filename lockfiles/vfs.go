@@ -33,6 +33,10 @@ type vfs struct {
 	// artifact's warning sink, for readers that need them (jars).
 	mavenNames func(artifactID string) []string
 	warn       func(member, msg string)
+	// incompleteSink receives what leaves the artifact's inventory partial
+	// (a requirements include that is missing): a warning, and the
+	// artifact no longer complete.
+	incompleteSink func(member, msg string)
 	// inArchive is set for a tree read from a zip; keep receives the Go
 	// executables found in such a tree (Artifact.keepExecutable): one in a
 	// folder is cheap to read again.
@@ -41,6 +45,13 @@ type vfs struct {
 	// npmTrees are the node_modules entries of each package-lock.json the
 	// npm reader decoded, so the dependency graph does not decode it again.
 	npmTrees map[string][]npmNode
+}
+
+// incomplete reports part of the artifact that cannot be read.
+func (v *vfs) incomplete(member, msg string) {
+	if v.incompleteSink != nil {
+		v.incompleteSink(member, msg)
+	}
 }
 
 func (v *vfs) setNPMTree(file string, tree []npmNode) {

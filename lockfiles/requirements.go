@@ -1,0 +1,184 @@
+package lockfiles
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"fmt"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+
+	cpb "github.com/google/osv-scalibr/binary/proto/config_go_proto"
+	"github.com/google/osv-scalibr/extractor/filesystem"
+	"github.com/google/osv-scalibr/extractor/filesystem/language/python/requirements"
+)
+
+// requirementsReader is scalibr's requirements.txt extractor with pip's
+// includes made whole. scalibr follows "-r FILE" but not the long form
+// "--requirement FILE", and an include it cannot open only makes it log:
+// the packages of a missing base.txt vanished and the gate passed. Here
+// every include is looked for: a missing one, or one given as a URL,
+// leaves the artifact incomplete (never clean), and a long-form one is
+// read like any other. A package's location is the file that lists it,
+// not the file that included that one.
+type requirementsReader struct{ filesystem.Extractor }
+
+func newRequirements(cfg *cpb.PluginConfig) (filesystem.Extractor, error) {
+	ex, err := requirements.New(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return requirementsReader{ex}, nil
+}
+
+// maxRequirementFiles bounds the files one requirements file may pull in.
+const maxRequirementFiles = 256
+
+func (r requirementsReader) extractFound(ctx context.Context, pl plugin, v *vfs, name string, data []byte, _ *[sha256.Size]byte) ([]found, error) {
+	// Files scalibr is handed itself: name, and each long-form include
+	// (scalibr follows the "-r" ones inside each of them).
+	roots := []string{name}
+	contents := map[string][]byte{name: data}
+	queue := []string{name}
+	for len(queue) > 0 {
+		cur := queue[0]
+		queue = queue[1:]
+		for _, inc := range requirementIncludes(contents[cur]) {
+			if strings.Contains(inc.target, "://") {
+				v.incomplete(cur, fmt.Sprintf("line %d: %s %s: a URL, not read: the packages it lists are not checked", inc.line, inc.flag, inc.target))
+				continue
+			}
+			t := includeName(cur, inc.target)
+			if _, done := contents[t]; done {
+				continue
+			}
+			if len(contents) == maxRequirementFiles {
+				v.incomplete(cur, fmt.Sprintf("line %d: %s %s: more than %d requirements files included: not read", inc.line, inc.flag, inc.target, maxRequirementFiles))
+				continue
+			}
+			if _, ok := v.files[t]; !ok {
+				v.incomplete(cur, fmt.Sprintf("line %d: %s %s: not found: the packages it lists are not checked", inc.line, inc.flag, inc.target))
+				continue
+			}
+			d, err := v.readFile(t)
+			if err != nil {
+				return nil, &memberErr{t, err}
+			}
+			contents[t] = d
+			queue = append(queue, t)
+			if inc.flag != "-r" {
+				roots = append(roots, t)
+			}
+		}
+	}
+	var out []found
+	for _, f := range roots {
+		info := v.files[f].info
+		in := &filesystem.ScanInput{FS: v, Path: f, Info: info, Reader: &openFile{Reader: bytes.NewReader(contents[f]), info: info}}
+		inv, err := r.Extract(ctx, in)
+		if err != nil {
+			return nil, &memberErr{f, fmt.Errorf("%s: %w", r.Name(), err)}
+		}
+		for _, p := range inv.Packages {
+			// An included file's package: scalibr names the including
+			// line as the descriptor and the file itself first in Related.
+			loc := f
+			if len(p.Location.Related) > 0 {
+				if lp := p.Location.Related[0].PathOrEmpty(); lp != "" {
+					loc = cleanFSName(lp)
+				}
+			}
+			out = append(out, found{pkg: p, rank: pl.rank, location: loc, plugin: r.Name()})
+		}
+	}
+	return out, nil
+}
+
+// requirementInclude is one line of a requirements file that includes
+// another: the flag as written ("-r", "--requirement") and its target.
+type requirementInclude struct {
+	flag, target string
+	line         int
+}
+
+// requirementIncludes lists the includes of a requirements file. Constraint
+// files (-c) add no package and are not listed.
+func requirementIncludes(data []byte) []requirementInclude {
+	var out []requirementInclude
+	for i, l := range strings.Split(string(data), "\n") {
+		l = strings.TrimSpace(l)
+		if c := strings.Index(l, " #"); c >= 0 {
+			l = strings.TrimSpace(l[:c])
+		}
+		var flag, rest string
+		switch {
+		case strings.HasPrefix(l, "--requirement="):
+			flag, rest = "--requirement", l[len("--requirement="):]
+		case strings.HasPrefix(l, "--requirement ") || strings.HasPrefix(l, "--requirement\t"):
+			flag, rest = "--requirement", l[len("--requirement"):]
+		case strings.HasPrefix(l, "-r"):
+			flag, rest = "-r", l[2:]
+		default:
+			continue
+		}
+		if rest = strings.TrimSpace(rest); rest != "" {
+			out = append(out, requirementInclude{flag: flag, target: rest, line: i + 1})
+		}
+	}
+	return out
+}
+
+// includeName is the name an include has in the artifact: relative to the
+// including file's folder, as pip and scalibr resolve it.
+func includeName(from, target string) string {
+	return cleanFSName(path.Join(path.Dir(from), filepath.ToSlash(target)))
+}
+
+// isRequirementsFile says whether scalibr's reader takes the file.
+func isRequirementsFile(name string) bool {
+	return filepath.Ext(name) == ".txt" && strings.Contains(filepath.Base(name), "requirements")
+}
+
+// addRequirementIncludes makes the files that the requirements files of an
+// artifact on disk include (and what those include) readable beside them,
+// named as the includes name them and read from disk when asked for: a
+// file given alone has no neighbours in its artifact, and a folder's
+// requirements may include a file outside it ("-r ../shared/base.txt"),
+// which pip reads when it builds the package.
+func addRequirementIncludes(v *vfs, root string, b *budget) {
+	var queue []string
+	seen := map[string]bool{}
+	for _, name := range v.names {
+		if isRequirementsFile(name) && projectFile(name) {
+			queue = append(queue, name)
+			seen[name] = true
+		}
+	}
+	for len(queue) > 0 && len(seen) < maxRequirementFiles {
+		cur := queue[0]
+		queue = queue[1:]
+		data, err := v.readFile(cur)
+		if err != nil {
+			continue // reported when the inventory reads it
+		}
+		for _, inc := range requirementIncludes(data) {
+			t := includeName(cur, inc.target)
+			if seen[t] || strings.Contains(inc.target, "://") {
+				continue
+			}
+			seen[t] = true
+			if _, ok := v.files[t]; !ok {
+				p := filepath.Join(root, filepath.FromSlash(t))
+				st, err := os.Stat(p)
+				if err != nil || !st.Mode().IsRegular() {
+					continue // reported as not found when read
+				}
+				v.files[t] = &vfile{name: t, info: fileInfo{name: path.Base(t), size: st.Size(), mode: st.Mode()},
+					read: func() ([]byte, error) { return readRealFile(p, b) }}
+			}
+			queue = append(queue, t)
+		}
+	}
+}

@@ -1,0 +1,87 @@
+package lockfiles
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+func writeFiles(t *testing.T, files map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for name, data := range files {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// pip's includes make one requirements file of several. A requirements
+// file given alone once lost every package of its includes (Django from
+// -r base.txt, with 26 advisories) and the gate passed; scalibr never read
+// the long form --requirement at all. Each package is located in the file
+// that lists it.
+func TestRequirementIncludes(t *testing.T) {
+	dir := writeFiles(t, map[string]string{
+		"app/requirements.txt": "-r base.txt\n--requirement=../shared/common.txt\n--requirement extra/more.txt\nflask==2.0.1\n",
+		"app/base.txt":         "Django==3.2  # the ORM\n-r base.txt\n",
+		"shared/common.txt":    "-r ../app/extra/deeper.txt\nrequests==2.0.0\n",
+		"app/extra/more.txt":   "urllib3==1.26.0\n",
+		"app/extra/deeper.txt": "idna==2.8\n",
+	})
+	for _, target := range []string{filepath.Join(dir, "app", "requirements.txt"), filepath.Join(dir, "app")} {
+		a, inv := readOne(t, target, Options{})
+		wantPkgs(t, a, "PyPI Django 3.2", "PyPI flask 2.0.1", "PyPI idna 2.8", "PyPI requests 2.0.0", "PyPI urllib3 1.26.0")
+		for name, loc := range map[string]string{"Django": "base.txt", "flask": "requirements.txt", "requests": "../shared/common.txt", "urllib3": "extra/more.txt", "idna": "../app/extra/deeper.txt"} {
+			for _, p := range a.Packages {
+				if p.Name == name && !slices.Equal(p.Locations, []string{loc}) {
+					t.Errorf("%s: %s located at %q, want %q", target, name, p.Locations, loc)
+				}
+			}
+		}
+		if !a.Complete || len(inv.Warnings) > 0 {
+			t.Errorf("%s: complete %v, warnings %+v", target, a.Complete, inv.Warnings)
+		}
+	}
+}
+
+// An include that cannot be read leaves the inventory partial, which the
+// gate never calls clean: missing, or given as a URL.
+func TestRequirementIncludeMissing(t *testing.T) {
+	dir := writeFiles(t, map[string]string{
+		"requirements.txt": "-r missing.txt\n-r https://example.com/r.txt\nflask==2.0.1\n",
+	})
+	a, inv := readOne(t, filepath.Join(dir, "requirements.txt"), Options{})
+	wantPkgs(t, a, "PyPI flask 2.0.1")
+	if a.Complete {
+		t.Error("complete with an include missing")
+	}
+	var msgs []string
+	for _, w := range inv.Warnings {
+		msgs = append(msgs, w.Location+": "+w.Message)
+	}
+	got := strings.Join(msgs, "\n")
+	for _, want := range []string{
+		"requirements.txt: line 1: -r missing.txt: not found: the packages it lists are not checked",
+		"requirements.txt: line 2: -r https://example.com/r.txt: a URL, not read",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("warnings %q\nlack %q", got, want)
+		}
+	}
+}
+
+func TestRequirementIncludeLines(t *testing.T) {
+	got := requirementIncludes([]byte("-rbase.txt\n  -r  a b.txt # note\n--requirement=c.txt\n--requirement\td.txt\n-c constraints.txt\n-r\n--requirements=x\nrequests==1\n"))
+	want := []requirementInclude{{"-r", "base.txt", 1}, {"-r", "a b.txt", 2}, {"--requirement", "c.txt", 3}, {"--requirement", "d.txt", 4}}
+	if !slices.Equal(got, want) {
+		t.Errorf("includes\n got %+v\nwant %+v", got, want)
+	}
+}
