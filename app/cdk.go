@@ -18,6 +18,7 @@ func loadCDK(root, manifest string) (*Application, error) {
 		return nil, err
 	}
 	b.app.Entry = relTo(root, manifest)
+	b.assemblyDir = filepath.Dir(absOr(manifest))
 	if err := b.assembly(manifest, 0); err != nil {
 		return nil, err
 	}
@@ -73,8 +74,12 @@ func (b *builder) assembly(manifest string, depth int) error {
 		}
 	}
 	b.s3Local = func(t *template, key string) string {
-		if src, ok := assets[key]; ok && localRelative(src) {
-			return filepath.Join(dir, filepath.FromSlash(src))
+		// A stage's asset manifest names its sources "../asset.<hash>":
+		// the assets of the whole app sit at the assembly's top.
+		if src, ok := assets[key]; ok && !filepath.IsAbs(src) && !strings.Contains(src, "://") {
+			if p := filepath.Join(dir, filepath.FromSlash(src)); within(b.assemblyDir, absOr(p)) {
+				return p
+			}
 		}
 		return ""
 	}
@@ -115,22 +120,9 @@ func (b *builder) cdkTemplate(file string, depth int) error {
 	if err != nil {
 		return err
 	}
-	if err := b.addTemplate(t, depth); err != nil {
-		return err
-	}
-	for _, r := range t.res {
-		if r.typ != "AWS::CloudFormation::Stack" {
-			continue
-		}
-		asset := str(at(r.node, "Metadata", "aws:asset:path"))
-		if asset == "" || !strings.HasSuffix(asset, ".json") || !localRelative(asset) {
-			continue
-		}
-		if err := b.cdkTemplate(filepath.Join(t.dir, filepath.FromSlash(asset)), depth+1); err != nil {
-			return err
-		}
-	}
-	return nil
+	// Its nested stacks are read with it (builder.nested), their
+	// parameters bound to what this template passes.
+	return b.addTemplate(t, depth)
 }
 
 // localRelative refuses manifest paths that leave the assembly.
@@ -140,6 +132,12 @@ func localRelative(p string) bool {
 	}
 	c := filepath.Clean(filepath.FromSlash(p))
 	return c != ".." && !strings.HasPrefix(c, ".."+string(filepath.Separator))
+}
+
+// within says whether p lies in dir (both absolute).
+func within(dir, p string) bool {
+	rel, err := filepath.Rel(dir, p)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
 }
 
 func absOr(p string) string {

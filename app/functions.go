@@ -15,6 +15,9 @@ import (
 type builder struct {
 	app     *Application
 	rootAbs string
+	// assemblyDir is a CDK app's top cloud assembly folder (absolute):
+	// what stages' asset paths may climb to.
+	assemblyDir string
 	// s3Local maps a packaged template's S3 code location to the local file
 	// it was uploaded from ("" when unknown): the Serverless Framework keeps
 	// its zips in .serverless/.
@@ -73,14 +76,16 @@ func (b *builder) addTemplate(t *template, depth int) error {
 			b.app.Layers = append(b.app.Layers, l)
 		}
 	}
-	for _, r := range t.res {
-		if r.typ == "AWS::IAM::Role" && !b.used[t][r.id] {
-			b.app.UnusedRoles = append(b.app.UnusedRoles, r.id)
-		}
-	}
+	// Nested templates first: their functions may run with a role of this
+	// one, passed as a parameter.
 	for _, r := range t.res {
 		if err := b.nested(t, r, depth); err != nil {
 			return err
+		}
+	}
+	for _, r := range t.res {
+		if r.typ == "AWS::IAM::Role" && !b.used[t][r.id] {
+			b.app.UnusedRoles = append(b.app.UnusedRoles, r.id)
 		}
 	}
 	return nil
@@ -103,6 +108,11 @@ func (b *builder) nested(t *template, r *resource, depth int) error {
 	if isScalar(n) {
 		loc = n.Value
 	}
+	// CDK uploads a nested stack's template to S3 and says where the file
+	// is in the assembly.
+	if a := at(r.node, "Metadata", "aws:asset:path"); r.typ == "AWS::CloudFormation::Stack" && strings.HasSuffix(str(a), ".json") && localRelative(str(a)) {
+		n, loc = a, str(a)
+	}
 	switch {
 	case n == nil:
 		b.app.Notes = append(b.app.Notes, fmt.Sprintf("nested %s %s not inspected: no %s", what, r.id, prop))
@@ -122,6 +132,7 @@ func (b *builder) nested(t *template, r *resource, depth int) error {
 		return err
 	}
 	nt.prefix = t.prefix + r.id + "/"
+	nt.parent, nt.args = t, get(r.props, "Parameters")
 	return b.addTemplate(nt, depth+1)
 }
 
@@ -228,7 +239,9 @@ func (b *builder) resolveRole(t *template, n *yaml.Node, f *Function, strict boo
 		roles = append(roles, generated)
 	}
 	var external []string
+	home := t
 	for _, c := range cands {
+		t, c := home.bound(c)
 		id := refTarget(c)
 		if gen := b.generatedRoleOf(t, id, f); gen != nil {
 			// Another SAM function's generated role, shared.
@@ -344,10 +357,11 @@ func mergeRoles(all ...*iam.Role) *iam.Role {
 
 // layerRefs renders a Layers list: local layers by logical id, others (ARNs)
 // symbolically.
-func (b *builder) layerRefs(t *template, n *yaml.Node) []string {
+func (b *builder) layerRefs(home *template, n *yaml.Node) []string {
 	out := []string{}
 	for _, it := range items(n) {
 		for _, c := range branches(it) {
+			t, c := home.bound(c)
 			if id := refTarget(c); isLayerType(t.typeOf(id)) {
 				out = append(out, id)
 				continue

@@ -154,7 +154,9 @@ func find(p string) []definition {
 	if m := filepath.Join(p, "cdk.out", "manifest.json"); isAssembly(m) {
 		defs = append(defs, definition{kind: KindCDK, root: p, file: m})
 	} else if m := filepath.Join(p, "manifest.json"); isAssembly(m) {
-		defs = append(defs, definition{kind: KindCDK, root: filepath.Dir(p), file: m})
+		// The folder is the assembly: its templates are its stacks, not
+		// applications of their own.
+		return []definition{{kind: KindCDK, root: filepath.Dir(p), file: m}}
 	} else if c := filepath.Join(p, "cdk.json"); isFile(c) {
 		// A CDK app not synthesized: its functions exist only once cdk
 		// synth has run; read as a folder of code, it would look clean.

@@ -24,6 +24,29 @@ type template struct {
 	sam    bool
 	// notes say what of the template could not be read.
 	notes []string
+	// parent and args are, for a nested template, the template whose
+	// stack resource reads it and the Parameters that resource passes.
+	parent *template
+	args   *yaml.Node
+}
+
+// bound follows a Ref to one of a nested template's Parameters to the value
+// its parent stack passes, through every level: CDK hands a parent's role
+// or layer to a nested stack that way. It returns the template the value
+// belongs to and the value; anything else comes back as it is.
+func (t *template) bound(n *yaml.Node) (*template, *yaml.Node) {
+	for range maxAssemblyDepth + 1 {
+		if t.parent == nil || intrinsicName(n) != "Ref" {
+			break
+		}
+		name := str(n.Content[1])
+		v := get(t.args, name)
+		if v == nil || get(get(t.root, "Parameters"), name) == nil {
+			break
+		}
+		t, n = t.parent, v
+	}
+	return t, n
 }
 
 type resource struct {
