@@ -116,6 +116,24 @@ func (m *merger) add(f found) {
 		return
 	}
 	eco := ecosystem.FromPURLType(f.pkg.PURLType)
+	if eco == "" && f.pkg.PURLType == "git" {
+		// A dependency installed from a git repository (yarn's
+		// "user/repo#ref", a Cargo git source): its code is shipped, but
+		// it is no registry release, so no version can be matched. It
+		// is listed unchecked, never dropped.
+		if eco = pluginEcosystem(f.plugin); eco != "" {
+			why := "installed from git, not a registry release: no version to match"
+			if sc := f.pkg.SourceCode; sc != nil && sc.Repo != "" {
+				src := sc.Repo
+				if sc.Commit != "" {
+					src += "#" + sc.Commit
+				}
+				why = "installed from git (" + src + "), not a registry release: no version to match"
+			}
+			m.addPackage(&Package{Ecosystem: eco, Name: f.pkg.Name, VersionError: why}, f.rank, f.location)
+			return
+		}
+	}
 	if eco == "" {
 		return // an ecosystem fnguard does not match advisories for
 	}
@@ -148,6 +166,17 @@ func (m *merger) add(f found) {
 		p.Hashes = h.PackageHashes()
 	}
 	m.addPackage(p, f.rank, f.location)
+}
+
+// pluginEcosystem is the ecosystem a scalibr extractor reads, from its
+// name's language part ("javascript/yarnlock").
+func pluginEcosystem(plugin string) string {
+	lang, _, _ := strings.Cut(plugin, "/")
+	return map[string]string{
+		"javascript": ecosystem.NPM, "python": ecosystem.PyPI, "rust": ecosystem.CratesIO,
+		"ruby": ecosystem.RubyGems, "php": ecosystem.Packagist, "go": ecosystem.Go,
+		"java": ecosystem.Maven, "dotnet": ecosystem.NuGet,
+	}[lang]
 }
 
 // pinnedRequirement says whether a requirements.txt line pins one release:

@@ -332,7 +332,12 @@ func FuzzComposerLock(f *testing.F) {
 }
 
 func TestPipfileLockReader(t *testing.T) {
-	data := `{"_meta":{},"default":{"b":{"version":"==2.0"},"a":{"version":"==1.0"},"loose":{"version":"*"}},"develop":{"a":{"version":"==1.0"},"c":{"version":"==3.0"}}}`
+	// "===" pins too; a git package and one without a version are listed
+	// (scalibr dropped them: code shipped, nothing said); the project
+	// itself, installed from its path, is not a dependency.
+	data := `{"_meta":{},"default":{"b":{"version":"==2.0"},"a":{"version":"==1.0"},"loose":{"version":"*"},"arb":{"version":"===2.10.1"},
+		"forked":{"git":"https://github.com/x/forked.git","ref":"abc123"},"app":{"editable":true,"path":"."}},
+		"develop":{"a":{"version":"==1.0"},"c":{"version":"==3.0"}}}`
 	inv, err := pipfileLock{}.Extract(t.Context(), &filesystem.ScanInput{Path: "Pipfile.lock", Reader: strings.NewReader(data)})
 	if err != nil {
 		t.Fatal(err)
@@ -341,8 +346,11 @@ func TestPipfileLockReader(t *testing.T) {
 	for _, p := range inv.Packages {
 		got = append(got, p.Name+"@"+p.Version+" "+strings.Join(p.Metadata.(*osvmd.DepGroupMetadata).DepGroupVals, ","))
 	}
-	if want := []string{"a@1.0 ", "b@2.0 ", "c@3.0 dev"}; !slices.Equal(got, want) {
+	if want := []string{"a@1.0 ", "arb@2.10.1 ", "b@2.0 ", "forked@ ", "loose@ ", "c@3.0 dev"}; !slices.Equal(got, want) {
 		t.Errorf("got %q, want %q", got, want)
+	}
+	if p := inv.Packages[3]; p.PURLType != "git" || p.SourceCode == nil || p.SourceCode.Commit != "abc123" {
+		t.Errorf("git package %+v", p)
 	}
 	if _, err := (pipfileLock{}).Extract(t.Context(), &filesystem.ScanInput{Path: "Pipfile.lock", Reader: strings.NewReader(`{"default":[]}`)}); err == nil {
 		t.Error("default as an array: no error")

@@ -85,3 +85,19 @@ func TestRequirementIncludeLines(t *testing.T) {
 		t.Errorf("includes\n got %+v\nwant %+v", got, want)
 	}
 }
+
+// A dependency installed from git ships its code but is no registry
+// release. scalibr names it with purl type "git", which fnguard once
+// dropped without a word: the lockfile looked empty. It is listed,
+// unchecked, with where it came from.
+func TestGitDependenciesListedUnchecked(t *testing.T) {
+	dir := writeFiles(t, map[string]string{
+		"yarn.lock": "# yarn lockfile v1\n\n\nlodash@lodash/lodash#4.17.15:\n  version \"4.17.15\"\n  resolved \"https://codeload.github.com/lodash/lodash/tar.gz/0123456789abcdef0123456789abcdef01234567\"\n\nleft-pad@^1.3.0:\n  version \"1.3.0\"\n  resolved \"https://registry.yarnpkg.com/left-pad/-/left-pad-1.3.0.tgz\"\n",
+	})
+	a, _ := readOne(t, filepath.Join(dir, "yarn.lock"), Options{})
+	wantPkgs(t, a, "npm left-pad 1.3.0", "npm lodash ")
+	p := pkg(t, a, "npm", "lodash", "")
+	if want := "installed from git (https://github.com/lodash/lodash#0123456789abcdef0123456789abcdef01234567), not a registry release: no version to match"; p.VersionError != want {
+		t.Errorf("reason %q, want %q", p.VersionError, want)
+	}
+}
