@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"path"
+	"strings"
 
 	cpb "github.com/google/osv-scalibr/binary/proto/config_go_proto"
 	scalibr "github.com/google/osv-scalibr/extractor"
@@ -39,6 +40,7 @@ type composerLockFile struct {
 type composerLockPackage struct {
 	Name    string `json:"name"`
 	Version string `json:"version"`
+	Type    string `json:"type"`
 }
 
 func (composerLock) Extract(_ context.Context, in *filesystem.ScanInput) (inventory.Inventory, error) {
@@ -56,6 +58,12 @@ func (composerLock) Extract(_ context.Context, in *filesystem.ScanInput) (invent
 	out := make([]*scalibr.Package, 0, len(lf.Packages)+len(lf.PackagesDev))
 	add := func(ps []composerLockPackage, groups []string) {
 		for _, p := range ps {
+			if p.Type == "metapackage" && strings.HasPrefix(p.Version, "dev-") {
+				// No code, only requirements and conflicts, at a branch
+				// no advisory can name (roave/security-advisories at
+				// dev-latest): nothing ships that could be checked.
+				continue
+			}
 			out = append(out, &scalibr.Package{
 				Name: p.Name, Version: p.Version, PURLType: purl.TypeComposer,
 				Location: scalibr.LocationFromPath(in.Path),

@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/google/osv-scalibr/extractor/filesystem/language/dotnet/packageslockjson"
 	"github.com/google/osv-scalibr/extractor/filesystem/language/python/requirements"
 
 	"github.com/fnguard/fnguard/internal/ecosystem"
@@ -137,6 +138,9 @@ func (m *merger) add(f found) {
 	if eco == "" {
 		return // an ecosystem fnguard does not match advisories for
 	}
+	if localPackage(eco, f.plugin, f.pkg.Name, f.pkg.Version) {
+		return // the project's own code: no registry advisory is about it
+	}
 	name, version := f.pkg.Name, f.pkg.Version
 	if eco == ecosystem.Maven && (name == "unknown" || name == "unknown:unknown") {
 		return // scalibr's placeholder for a jar it could not identify
@@ -166,6 +170,24 @@ func (m *merger) add(f found) {
 		p.Hashes = h.PackageHashes()
 	}
 	m.addPackage(p, f.rank, f.location)
+}
+
+// localPackage recognises what a lockfile lists that is the project's own
+// code rather than a registry release: a yarn berry workspace (version
+// 0.0.0-use.local), a yarn file: folder, a Go module replaced by a local
+// folder (named after its path), a NuGet project reference (the only
+// packages.lock.json entry without a resolved version).
+func localPackage(eco, plugin, name, version string) bool {
+	switch eco {
+	case ecosystem.NPM:
+		return version == "0.0.0-use.local" || strings.HasPrefix(version, "file:") && !isTarball(version) ||
+			strings.HasPrefix(version, "link:") || strings.HasPrefix(version, "portal:") || strings.HasPrefix(version, "workspace:")
+	case ecosystem.Go:
+		return strings.HasPrefix(name, "./") || strings.HasPrefix(name, "../") || strings.HasPrefix(name, "/")
+	case ecosystem.NuGet:
+		return version == "" && plugin == packageslockjson.Name
+	}
+	return false
 }
 
 // pluginEcosystem is the ecosystem a scalibr extractor reads, from its

@@ -433,6 +433,12 @@ func (f *npmFold) addPackage(p string, d *npmLockPackage) {
 	if p == "" || d.Link {
 		return // the project itself; a link points at a workspace folder listed on its own
 	}
+	if !strings.Contains(p, "node_modules/") {
+		// A workspace or a file: folder ("packages/api", "../lib"): the
+		// project's own code, which no registry advisory is about (a
+		// workspace named like a malicious package matched its MAL- record).
+		return
+	}
 	name := d.Name
 	if name == "" {
 		name = npmNameFromPath(p)
@@ -490,7 +496,10 @@ func (f *npmFold) addDeps(deps map[string]npmLockDep, depth int) {
 			}
 		}
 		if strings.HasPrefix(d.Version, "file:") {
-			final = "" // a local folder has no registry version
+			if !isTarball(d.Version) {
+				continue // a local folder: the project's own code
+			}
+			final = "" // a local tarball has no registry version
 		} else {
 			commit = npmCommit(d.Version)
 			if commit == "" && d.Resolved != "" {
@@ -507,6 +516,13 @@ func (f *npmFold) addDeps(deps map[string]npmLockDep, depth int) {
 			integrity: d.Integrity,
 		})
 	}
+}
+
+// isTarball says whether a file: dependency is a packed archive (a copy of
+// some release, unchecked) rather than a folder (the project's own code).
+func isTarball(spec string) bool {
+	s := strings.ToLower(spec)
+	return strings.HasSuffix(s, ".tgz") || strings.HasSuffix(s, ".tar.gz") || strings.HasSuffix(s, ".tar")
 }
 
 // npmNameFromPath: "node_modules/a/node_modules/@s/b" -> "@s/b".

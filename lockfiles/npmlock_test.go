@@ -130,8 +130,10 @@ func TestNPMLockEntries(t *testing.T) {
 	if _, ok := es["ws-lib@"]; ok {
 		t.Error("a link entry was read as a package")
 	}
-	if es["ws-lib@0.1.0"] == nil {
-		t.Error("the workspace package itself is missing")
+	// A workspace is the project's own code, like the root: a workspace
+	// named like a malicious package matched its MAL- record.
+	if es["ws-lib@0.1.0"] != nil {
+		t.Error("the workspace package was read as a dependency")
 	}
 	// Seen at two paths, dev at one: a production dependency.
 	if x := es["@s/x@1.0.0"]; x == nil || len(x.groups) != 0 || x.source != metadata.PublicRegistry {
@@ -150,14 +152,20 @@ func TestNPMLockEntries(t *testing.T) {
 	v1 := `{"lockfileVersion":1,"dependencies":{
 		"sw": {"version":"npm:string-width@4.2.3","dev":true},
 		"local": {"version":"file:../local"},
+		"packed": {"version":"file:vendor/packed-1.0.0.tgz"},
 		"p": {"version":"1.0.0","optional":true,"dependencies":{"q":{"version":"2.0.0"}}}
 	}}`
 	es = npmEntries(t, []byte(v1))
 	if sw := es["string-width@4.2.3"]; sw == nil || !slices.Equal(sw.groups, []string{"dev"}) {
 		t.Errorf("v1 alias = %+v (all: %v)", sw, es)
 	}
-	if l := es["local@"]; l == nil {
-		t.Errorf("v1 file: dependency missing: %v", es)
+	// A file: folder is the project's own code; a packed tarball is a
+	// copy of some release, of no version known.
+	if es["local@"] != nil {
+		t.Errorf("v1 file: folder read as a dependency: %v", es)
+	}
+	if p := es["packed@"]; p == nil || p.version != "" {
+		t.Errorf("v1 file: tarball = %+v (all: %v)", p, es)
 	}
 	if es["q@2.0.0"] == nil || es["p@1.0.0"] == nil {
 		t.Errorf("v1 nested: %v", es)

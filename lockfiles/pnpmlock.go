@@ -48,8 +48,9 @@ func (pnpmLock) FileRequired(api filesystem.FileAPI) bool {
 
 type pnpmPackage struct {
 	Resolution struct {
-		Tarball string `yaml:"tarball"`
-		Commit  string `yaml:"commit"`
+		Tarball   string `yaml:"tarball"`
+		Commit    string `yaml:"commit"`
+		Directory string `yaml:"directory"`
 	} `yaml:"resolution"`
 	Name    string `yaml:"name"`
 	Version string `yaml:"version"`
@@ -150,6 +151,9 @@ func pnpmDocument(root *yaml.Node, file string) ([]pnpmResult, error) {
 		}
 		if name == "" || ver == "" {
 			continue
+		}
+		if pkg.Resolution.Directory != "" || strings.HasPrefix(ver, "link:") || strings.HasPrefix(ver, "file:") && !isTarball(ver) {
+			continue // a local folder: the project's own code
 		}
 		commit := pkg.Resolution.Commit
 		if strings.HasPrefix(pkg.Resolution.Tarball, "https://codeload.github.com") {

@@ -1,0 +1,66 @@
+package lockfiles
+
+import (
+	"path/filepath"
+	"testing"
+)
+
+// What a lockfile lists of the project's own code is not a dependency: no
+// registry advisory is about it, and listed it either failed the gate as
+// unchecked (a workspace without a version, a file: folder, a Go module
+// replaced by a folder, a NuGet project reference) or matched a registry
+// package's advisories by name (a yarn workspace named like a malicious
+// package). Each case beside a real dependency, which stays.
+func TestProjectsOwnCodeIsNoDependency(t *testing.T) {
+	cases := []struct {
+		file, data string
+		want       []string
+	}{
+		{"yarn.lock", `__metadata:
+  version: 8
+  cacheKey: 10c0
+
+"app@workspace:.":
+  version: 0.0.0-use.local
+  resolution: "app@workspace:."
+  languageName: unknown
+  linkType: soft
+
+"portal-shell@workspace:packages/portal-shell":
+  version: 0.0.0-use.local
+  resolution: "portal-shell@workspace:packages/portal-shell"
+  languageName: unknown
+  linkType: soft
+
+"left-pad@npm:^1.3.0":
+  version: 1.3.0
+  resolution: "left-pad@npm:1.3.0"
+  languageName: node
+  linkType: hard
+`, []string{"npm left-pad 1.3.0"}},
+		{"pnpm-lock.yaml", `lockfileVersion: '9.0'
+
+packages:
+
+  '@app/helper@file:helper':
+    resolution: {directory: helper, type: directory}
+
+  left-pad@1.3.0:
+    resolution: {integrity: sha512-XI5MPzVNApjAyhQzphX8BkmKsKUxD4LdyK24iZeQ9VHGJlJOzqfRg/3MGmT9Hz1EzMjPs+a5xhjwvy8lJkiFIA==}
+`, []string{"npm left-pad 1.3.0"}},
+		{"go.mod", "module example.com/app\n\ngo 1.22.0\n\nrequire (\n\texample.com/app/internal/plugin v0.0.0-00010101000000-000000000000\n\tgolang.org/x/text v0.14.0\n)\n\nreplace example.com/app/internal/plugin => ./internal/plugin\n",
+			[]string{"Go golang.org/x/text v0.14.0", "Go stdlib 1.22.0"}},
+		{"packages.lock.json", `{"version": 1, "dependencies": {"net8.0": {
+  "MyCompany.Core": {"type": "Project"},
+  "Newtonsoft.Json": {"type": "Direct", "requested": "[13.0.1, )", "resolved": "13.0.1", "contentHash": "x"}}}}`,
+			[]string{"NuGet Newtonsoft.Json 13.0.1"}},
+		{"composer.lock", `{"packages": [{"name": "monolog/monolog", "version": "2.9.1", "type": "library"}],
+ "packages-dev": [{"name": "roave/security-advisories", "version": "dev-latest", "type": "metapackage"}]}`,
+			[]string{"Packagist monolog/monolog 2.9.1"}},
+	}
+	for _, c := range cases {
+		dir := writeFiles(t, map[string]string{c.file: c.data})
+		a, _ := readOne(t, filepath.Join(dir, c.file), Options{})
+		wantPkgs(t, a, c.want...)
+	}
+}
