@@ -7,9 +7,11 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -349,6 +351,7 @@ func (r *reader) inventory(ctx context.Context, a *Artifact, v *vfs) error {
 			}
 		}
 	}
+	r.addDeclaredNPM(v, m)
 	a.Runtime = detectRuntime(v, founds)
 	if a.Kind == KindDirectory {
 		// A source tree may hold several applications; only a deployment
@@ -612,6 +615,37 @@ func runtimes(v *vfs, founds []found) (goBinary bool, has map[string]bool) {
 
 // component finds the artifact's own application and removes it from the
 // packages: the root package.json, the Go main module.
+// addDeclaredNPM lists, when nothing else in the artifact names an npm
+// package, the dependencies its package.json declares: without a lockfile,
+// node_modules or a bundle that names them, the build installs releases
+// nobody can tell, and a function that "ships no third-party packages"
+// read as clean. Each is unchecked, with its range; local folders are the
+// project's own code.
+func (r *reader) addDeclaredNPM(v *vfs, m *merger) {
+	if m.has(ecosystem.NPM) {
+		return
+	}
+	for _, root := range []string{"package.json", "nodejs/package.json"} {
+		data, err := v.readFile(root)
+		if err != nil {
+			continue
+		}
+		pj, err := parsePackageJSON(data)
+		if err != nil {
+			continue
+		}
+		names := slices.Sorted(maps.Keys(pj.Declared))
+		for _, name := range names {
+			spec := pj.Declared[name]
+			if localPackage(ecosystem.NPM, "", name, spec) {
+				continue
+			}
+			m.addPackage(&Package{Ecosystem: ecosystem.NPM, Name: name,
+				VersionError: "declared in " + root + " (" + truncate(spec, 80) + ") with no lockfile or node_modules: the version installed is unknown"}, rankLockfile, root)
+		}
+	}
+}
+
 func (r *reader) component(v *vfs, a *Artifact, m *merger, founds []found) *Component {
 	for _, root := range []string{"package.json", "nodejs/package.json"} {
 		data, err := v.readFile(root)

@@ -64,3 +64,23 @@ packages:
 		wantPkgs(t, a, c.want...)
 	}
 }
+
+// A package.json that declares dependencies, with nothing that says which
+// releases are installed (no lockfile, no node_modules, no bundle naming
+// them), read as a function that "ships no third-party packages": clean.
+// Each declared dependency is listed unchecked, with its range; local
+// folders are the project's own; with a lockfile the lockfile speaks.
+func TestDeclaredNPMDependenciesWithoutLockfile(t *testing.T) {
+	pj := `{"name": "fn", "version": "1.0.0", "dependencies": {"axios": "^1.6.0", "shared": "file:../shared"},
+		"optionalDependencies": {"fsevents": "2.3.3"}, "devDependencies": {"jest": "^29.0.0"}, "peerDependencies": {"react": "^18"}}`
+	dir := writeFiles(t, map[string]string{"fn/package.json": pj, "fn/index.js": "x"})
+	a, _ := readOne(t, filepath.Join(dir, "fn"), Options{})
+	wantPkgs(t, a, "npm axios ", "npm fsevents ")
+	if p := pkg(t, a, "npm", "axios", ""); p.VersionError != "declared in package.json (^1.6.0) with no lockfile or node_modules: the version installed is unknown" {
+		t.Errorf("reason %q", p.VersionError)
+	}
+	lock := `{"name": "fn", "lockfileVersion": 3, "packages": {"": {"name": "fn"}, "node_modules/axios": {"version": "1.6.2"}}}`
+	dir = writeFiles(t, map[string]string{"fn/package.json": pj, "fn/package-lock.json": lock})
+	a, _ = readOne(t, filepath.Join(dir, "fn"), Options{})
+	wantPkgs(t, a, "npm axios 1.6.2")
+}

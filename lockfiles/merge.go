@@ -251,6 +251,16 @@ func (m *merger) drop(eco, name, version, file string) {
 	}
 }
 
+// has says whether any package of eco was found.
+func (m *merger) has(eco string) bool {
+	for _, e := range m.byKey {
+		if e.pkg.Ecosystem == eco {
+			return true
+		}
+	}
+	return false
+}
+
 // dropName removes every version of a name seen in one file.
 func (m *merger) dropName(eco, name, file string) {
 	n := ecosystem.NormalizeName(eco, name)

@@ -24,6 +24,9 @@ type packageJSON struct {
 	VersionError string
 	License      []string
 	Dependencies []string // names; ranges do not matter once installed
+	// Declared are "dependencies" and "optionalDependencies" with their
+	// ranges: what an install of this package would fetch.
+	Declared map[string]string
 }
 
 func parsePackageJSON(data []byte) (*packageJSON, error) {
@@ -43,8 +46,15 @@ func parsePackageJSON(data []byte) (*packageJSON, error) {
 	for _, field := range []string{"dependencies", "optionalDependencies", "peerDependencies"} {
 		var deps map[string]json.RawMessage
 		if json.Unmarshal(raw[field], &deps) == nil {
-			for d := range deps {
+			for d, spec := range deps {
 				pj.Dependencies = append(pj.Dependencies, d)
+				var s string
+				if field != "peerDependencies" && json.Unmarshal(spec, &s) == nil {
+					if pj.Declared == nil {
+						pj.Declared = map[string]string{}
+					}
+					pj.Declared[d] = s
+				}
 			}
 		}
 	}
