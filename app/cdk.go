@@ -22,6 +22,7 @@ func loadCDK(root, manifest string) (*Application, error) {
 	if err := b.assembly(manifest, 0); err != nil {
 		return nil, err
 	}
+	b.finish()
 	return b.app, nil
 }
 
@@ -83,15 +84,30 @@ func (b *builder) assembly(manifest string, depth int) error {
 		}
 		return ""
 	}
+	// Every stack is read before any is added: a stack's function may run
+	// with a role another stack exports, whatever their order.
+	stacks := map[string]*template{}
+	for _, a := range pairs(get(m, "artifacts")) {
+		if str(get(a[1], "type")) != "aws:cloudformation:stack" {
+			continue
+		}
+		tf := str(at(a[1], "properties", "templateFile"))
+		if tf == "" || !localRelative(tf) {
+			return locErr(name, 0, "stack %s has no local templateFile", a[0].Value)
+		}
+		file := filepath.Join(dir, filepath.FromSlash(tf))
+		t, err := readTemplate(file, b.rel(absOr(file)))
+		if err != nil {
+			return err
+		}
+		b.addExports(t)
+		stacks[a[0].Value] = t
+	}
 	for _, a := range pairs(get(m, "artifacts")) {
 		props := get(a[1], "properties")
 		switch str(get(a[1], "type")) {
 		case "aws:cloudformation:stack":
-			tf := str(get(props, "templateFile"))
-			if tf == "" || !localRelative(tf) {
-				return locErr(name, 0, "stack %s has no local templateFile", a[0].Value)
-			}
-			if err := b.cdkTemplate(filepath.Join(dir, filepath.FromSlash(tf)), depth); err != nil {
+			if err := b.addTemplate(stacks[a[0].Value], depth); err != nil {
 				return err
 			}
 		case "cdk:cloud-assembly":
@@ -108,21 +124,6 @@ func (b *builder) assembly(manifest string, depth int) error {
 		}
 	}
 	return nil
-}
-
-// cdkTemplate reads one stack template and the nested stacks it carries as
-// assets.
-func (b *builder) cdkTemplate(file string, depth int) error {
-	if depth > maxAssemblyDepth {
-		return locErr(b.rel(absOr(file)), 0, "nested stacks deeper than %d levels", maxAssemblyDepth)
-	}
-	t, err := readTemplate(file, b.rel(absOr(file)))
-	if err != nil {
-		return err
-	}
-	// Its nested stacks are read with it (builder.nested), their
-	// parameters bound to what this template passes.
-	return b.addTemplate(t, depth)
 }
 
 // localRelative refuses manifest paths that leave the assembly.

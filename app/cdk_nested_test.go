@@ -105,3 +105,33 @@ func TestCDKStageAssetsAtTheTop(t *testing.T) {
 		}
 	}
 }
+
+// CDK's cross-stack references: one stack exports a role's ARN, another's
+// function imports it. Unresolved, the function's role was "unknown" and
+// the AdministratorAccess role "unused", and the gate passed. The
+// importing stack comes first in the manifest here: order must not matter.
+func TestCDKCrossStackRole(t *testing.T) {
+	roles := `{"Resources": {"AdminRole": {"Type": "AWS::IAM::Role", "Properties": {"ManagedPolicyArns": ["arn:aws:iam::aws:policy/AdministratorAccess"]}},
+  "Spare": {"Type": "AWS::IAM::Role", "Properties": {}}},
+ "Outputs": {"ExportsOutputRoleArn": {"Value": {"Fn::GetAtt": ["AdminRole", "Arn"]}, "Export": {"Name": "RoleStack:ExportsOutputRoleArn"}}}}`
+	fns := `{"Resources": {"Fn": {"Type": "AWS::Lambda::Function", "Properties": {"Code": {"ZipFile": "x"}, "Handler": "index.h", "Runtime": "nodejs20.x",
+  "Role": {"Fn::ImportValue": "RoleStack:ExportsOutputRoleArn"}}}}}`
+	dir := writeTree(t, map[string]string{
+		"cdk.out/manifest.json": `{"version": "36.0.0", "artifacts": {
+  "FnStack": {"type": "aws:cloudformation:stack", "properties": {"templateFile": "FnStack.template.json"}, "dependencies": ["RoleStack"]},
+  "RoleStack": {"type": "aws:cloudformation:stack", "properties": {"templateFile": "RoleStack.template.json"}}}}`,
+		"cdk.out/FnStack.template.json":   fns,
+		"cdk.out/RoleStack.template.json": roles,
+	})
+	a, err := Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := a.Functions[0]
+	if f.Role == nil || f.Role.ID != "AdminRole" || !reflect.DeepEqual(f.Role.ManagedPolicies, []string{"arn:aws:iam::aws:policy/AdministratorAccess"}) {
+		t.Errorf("role %+v (%s), want the exported AdminRole", f.Role, f.RoleNote)
+	}
+	if !reflect.DeepEqual(a.UnusedRoles, []string{"Spare"}) {
+		t.Errorf("unused roles %q, want only Spare", a.UnusedRoles)
+	}
+}

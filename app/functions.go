@@ -18,6 +18,12 @@ type builder struct {
 	// assemblyDir is a CDK app's top cloud assembly folder (absolute):
 	// what stages' asset paths may climb to.
 	assemblyDir string
+	// exports are the Outputs the app's stacks export, by name: a stack
+	// that imports one (CDK's cross-stack references) gets the value.
+	exports map[string]export
+	// added are the templates read, in order: which of their roles no
+	// function uses is known once all are read (finish).
+	added []*template
 	// s3Local maps a packaged template's S3 code location to the local file
 	// it was uploaded from ("" when unknown): the Serverless Framework keeps
 	// its zips in .serverless/.
@@ -42,7 +48,56 @@ func newBuilder(kind, root string) (*builder, error) {
 		app:     &Application{Kind: kind, Root: root},
 		rootAbs: abs,
 		used:    map[*template]map[string]bool{},
+		exports: map[string]export{},
 	}, nil
+}
+
+// export is an Output a template exports: the template and its Value.
+type export struct {
+	t     *template
+	value *yaml.Node
+}
+
+// addExports records what t exports; the first stack to export a name
+// keeps it, as CloudFormation refuses a second.
+func (b *builder) addExports(t *template) {
+	for _, o := range pairs(get(t.root, "Outputs")) {
+		name := t.r.str(at(o[1], "Export", "Name"))
+		if _, dup := b.exports[name]; name != "" && !dup {
+			b.exports[name] = export{t, get(o[1], "Value")}
+		}
+	}
+}
+
+// follow finds where a value comes from across the app's templates: a
+// nested template's parameter is what its parent stack passes, an
+// Fn::ImportValue is what another stack exports under that name.
+func (b *builder) follow(t *template, n *yaml.Node) (*template, *yaml.Node) {
+	for range maxAssemblyDepth + 1 {
+		t, n = t.bound(n)
+		if intrinsicName(n) != "Fn::ImportValue" {
+			break
+		}
+		e, ok := b.exports[t.r.str(n.Content[1])]
+		if !ok {
+			break
+		}
+		t, n = e.t, e.value
+	}
+	return t, n
+}
+
+// finish lists the roles of every template read that no function runs
+// with. It waits until all are read: a function may run with a role of
+// its parent stack, or one another stack exports.
+func (b *builder) finish() {
+	for _, t := range b.added {
+		for _, r := range t.res {
+			if r.typ == "AWS::IAM::Role" && !b.used[t][r.id] {
+				b.app.UnusedRoles = append(b.app.UnusedRoles, r.id)
+			}
+		}
+	}
 }
 
 // addTemplate adds every function and layer a template defines, the roles
@@ -59,6 +114,8 @@ func (b *builder) addTemplate(t *template, depth int) error {
 	if b.used[t] == nil {
 		b.used[t] = map[string]bool{}
 	}
+	b.added = append(b.added, t)
+	b.addExports(t)
 	b.app.Notes = append(b.app.Notes, t.notes...)
 	for _, r := range t.res {
 		switch {
@@ -76,16 +133,9 @@ func (b *builder) addTemplate(t *template, depth int) error {
 			b.app.Layers = append(b.app.Layers, l)
 		}
 	}
-	// Nested templates first: their functions may run with a role of this
-	// one, passed as a parameter.
 	for _, r := range t.res {
 		if err := b.nested(t, r, depth); err != nil {
 			return err
-		}
-	}
-	for _, r := range t.res {
-		if r.typ == "AWS::IAM::Role" && !b.used[t][r.id] {
-			b.app.UnusedRoles = append(b.app.UnusedRoles, r.id)
 		}
 	}
 	return nil
@@ -241,7 +291,7 @@ func (b *builder) resolveRole(t *template, n *yaml.Node, f *Function, strict boo
 	var external []string
 	home := t
 	for _, c := range cands {
-		t, c := home.bound(c)
+		t, c := b.follow(home, c)
 		id := refTarget(c)
 		if gen := b.generatedRoleOf(t, id, f); gen != nil {
 			// Another SAM function's generated role, shared.
@@ -264,6 +314,9 @@ func (b *builder) resolveRole(t *template, n *yaml.Node, f *Function, strict boo
 		if id == "" {
 			external = append(external, t.r.str(c))
 			continue
+		}
+		if b.used[t] == nil {
+			b.used[t] = map[string]bool{} // a stack not read yet exports it
 		}
 		b.used[t][id] = true
 		roles = append(roles, b.templateRole(t, id))
@@ -361,7 +414,7 @@ func (b *builder) layerRefs(home *template, n *yaml.Node) []string {
 	out := []string{}
 	for _, it := range items(n) {
 		for _, c := range branches(it) {
-			t, c := home.bound(c)
+			t, c := b.follow(home, c)
 			if id := refTarget(c); isLayerType(t.typeOf(id)) {
 				out = append(out, id)
 				continue

@@ -414,6 +414,7 @@ func loadTemplateApp(kind, root, file string) (*Application, error) {
 			bb := *b
 			bb.app = &Application{}
 			bb.used = map[*template]map[string]bool{}
+			bb.exports, bb.added = map[string]export{}, nil
 			bb.codeOut = map[string]Code{}
 			if err := bb.addTemplate(bt, 0); err != nil {
 				return nil, err
@@ -434,6 +435,7 @@ func loadTemplateApp(kind, root, file string) (*Application, error) {
 	if err := b.addTemplate(t, 0); err != nil {
 		return nil, err
 	}
+	b.finish()
 	return b.app, nil
 }
 

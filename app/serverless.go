@@ -63,7 +63,9 @@ func loadServerless(root, file string) (*Application, error) {
 		return nil, err
 	}
 	if isFile(pkg) {
-		err = b.slsPackaged(s, pkg)
+		if err = b.slsPackaged(s, pkg); err == nil {
+			b.finish()
+		}
 	} else {
 		b.app.Entry = s.file
 		b.app.Notes = append(b.app.Notes, fmt.Sprintf("%s: no .serverless/ package (serverless package): read from the service definition; the code is the service folder", s.file))
