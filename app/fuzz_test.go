@@ -14,6 +14,10 @@ func FuzzTemplate(f *testing.F) {
 	f.Add([]byte("a: &a [!Ref X, !GetAtt Y.Z, !Sub '${A}']\nb: [*a, *a]\nc: !If [C, !Join ['', [a, *a]], !Ref AWS::NoValue]\n"))
 	f.Add([]byte("Transform: AWS::Serverless-2016-10-31\nResources:\n  F:\n    Type: AWS::Serverless::Function\n    Properties:\n      InlineCode: x\n      Policies: [{SQSPollerPolicy: {QueueName: !GetAtt Q.QueueName}}, AWSLambdaExecute, {Statement: [{Effect: Allow, Action: '*', Resource: '*'}]}]\n      Events: {E: {Type: MQ, Properties: {Broker: !Ref B}}}\n"))
 	f.Add([]byte("Resources:\n  Fn::ForEach::A:\n    - X\n    - [a, b]\n    - Fn::ForEach::B:\n        - Y\n        - !Ref P\n        - F${X}&{Y}: {Type: AWS::Lambda::Function, Properties: {Code: 'src/${Y}', Role: !If [C, !GetAtt R.Arn, !Ref AWS::NoValue]}}\n  R: {Type: AWS::IAM::Role}\n  P: {Type: AWS::IAM::RolePolicy, Properties: {RoleName: !Ref R, PolicyDocument: {Statement: [{Effect: Allow}]}}}\n  N: {Type: AWS::CloudFormation::Stack, Properties: {TemplateURL: https://x/y}}\n"))
+	// Policies under Fn::If at every level, an included and a parameter
+	// document, a repeated key, a macro, an import of another stack's
+	// export and a nested stack's parameter.
+	f.Add([]byte("Transform: [AWS::Serverless-2016-10-31, M]\nParameters: {D: {Type: String}}\nOutputs: {O: {Value: !GetAtt R.Arn, Export: {Name: X}}}\nResources:\n  R:\n    Type: AWS::IAM::Role\n    Properties:\n      Policies: !If [C, [{PolicyName: a, PolicyDocument: !If [C, {Statement: !If [C, [{Effect: Allow, Action: '*'}], []]}, !Ref D]}], !Ref AWS::NoValue]\n      ManagedPolicyArns: !If [C, [a, b], [c]]\n      Policies: [{PolicyName: b, PolicyDocument: {Fn::Transform: {Name: AWS::Include}}}, {PolicyName: s, PolicyDocument: '{\"Statement\": []}'}]\n  F: {Type: AWS::Lambda::Function, Properties: {Code: {ZipFile: x}, Role: !ImportValue X, Layers: [!Ref D]}}\n  Fn::Transform: {Name: AWS::Include}\n"))
 	for _, g := range []string{"../../shared/fixtures/apps/*/*.yaml", "../../shared/fixtures/apps/*/*.yml"} {
 		names, _ := filepath.Glob(g)
 		for _, n := range names {
@@ -42,8 +46,9 @@ func FuzzTemplate(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		_ = b.addTemplate(tm, 0)
-		_ = b
+		if b.addTemplate(tm, 0) == nil {
+			b.finish()
+		}
 	})
 }
 

@@ -101,3 +101,16 @@ func TestGitDependenciesListedUnchecked(t *testing.T) {
 		t.Errorf("reason %q, want %q", p.VersionError, want)
 	}
 }
+
+func FuzzRequirementIncludes(f *testing.F) {
+	f.Add([]byte("-rbase.txt\n--requirement=c.txt # x\n--requirement\td.txt\n-c x.txt\nrequests==1\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		lines := strings.Count(string(data), "\n") + 1
+		for _, inc := range requirementIncludes(data) {
+			if inc.line < 1 || inc.line > lines || inc.target == "" || inc.target != strings.TrimSpace(inc.target) || (inc.flag != "-r" && inc.flag != "--requirement") {
+				t.Fatalf("include %+v of %d lines", inc, lines)
+			}
+			_ = includeName("a/requirements.txt", inc.target)
+		}
+	})
+}
