@@ -3,9 +3,11 @@ package lockfiles
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"path"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
@@ -77,7 +79,8 @@ func addLockEdges(v *vfs, a *Artifact) error {
 			}
 			return nil
 		}
-		for _, e := range parse(data) {
+		edges := parse(data)
+		for _, e := range edges {
 			from, to := find(e.from, e.fromVersion), find(e.to, e.toVersion)
 			if to == nil || from == to {
 				continue
@@ -97,7 +100,7 @@ func addLockEdges(v *vfs, a *Artifact) error {
 			}
 		}
 		if eco == ecosystem.CratesIO {
-			dropLocalCrates(a, n, cargoLocalCrates(data), find)
+			dropLocalCrates(a, n, cargoRootFirst(cargoLocalCrates(data), edges), find)
 		}
 	}
 	return nil
@@ -129,6 +132,34 @@ func dropLocalCrates(a *Artifact, lock string, locals []edge, find func(name, ve
 		}
 	}
 	a.Packages = kept
+}
+
+// cargoRootFirst puts first the local crate no other local crate depends
+// on (ripgrep, not globset, the first of its workspace alphabetically):
+// the application, which becomes the component.
+func cargoRootFirst(locals, edges []edge) []edge {
+	local := map[string]bool{}
+	for _, l := range locals {
+		local[l.from] = true
+	}
+	needed := map[string]bool{}
+	for _, e := range edges {
+		if local[e.from] && local[e.to] && e.from != e.to {
+			needed[e.to] = true
+		}
+	}
+	out := slices.Clone(locals)
+	slices.SortStableFunc(out, func(x, y edge) int {
+		return cmp.Compare(boolRank(needed[x.from]), boolRank(needed[y.from]))
+	})
+	return out
+}
+
+func boolRank(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 func containsString(ss []string, s string) bool {

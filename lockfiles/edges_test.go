@@ -63,6 +63,33 @@ func TestCargoLocalCrateIsComponent(t *testing.T) {
 	}
 }
 
+// In a workspace the application is the local crate no other one depends
+// on, not the first alphabetically (ripgrep's SBOM was named globset).
+func TestCargoWorkspaceRootIsComponent(t *testing.T) {
+	lock := `version = 3
+
+[[package]]
+name = "globset"
+version = "0.4.20"
+dependencies = ["memchr"]
+
+[[package]]
+name = "memchr"
+version = "2.7.4"
+source = "registry+https://github.com/rust-lang/crates.io-index"
+
+[[package]]
+name = "ripgrep"
+version = "15.2.0"
+dependencies = ["globset", "memchr"]
+`
+	a, _ := readOne(t, writeZip(t, "f.zip", file("Cargo.lock", []byte(lock))), Options{})
+	wantPkgs(t, a, "crates.io memchr 2.7.4")
+	if c := a.Component; c == nil || c.Name != "ripgrep" || c.Version != "15.2.0" {
+		t.Errorf("component %+v, want ripgrep 15.2.0", c)
+	}
+}
+
 // FuzzLockEdges: the graph readers never panic and never make an edge with
 // an empty end, whatever the lockfile holds.
 func FuzzLockEdges(f *testing.F) {
