@@ -625,15 +625,7 @@ func (r *reader) addDeclaredNPM(v *vfs, m *merger) {
 	if m.has(ecosystem.NPM) {
 		return
 	}
-	for _, root := range []string{"package.json", "nodejs/package.json"} {
-		data, err := v.readFile(root)
-		if err != nil {
-			continue
-		}
-		pj, err := parsePackageJSON(data)
-		if err != nil {
-			continue
-		}
+	for root, pj := range rootManifests(v) {
 		names := slices.Sorted(maps.Keys(pj.Declared))
 		for _, name := range names {
 			spec := pj.Declared[name]
@@ -647,13 +639,8 @@ func (r *reader) addDeclaredNPM(v *vfs, m *merger) {
 }
 
 func (r *reader) component(v *vfs, a *Artifact, m *merger, founds []found) *Component {
-	for _, root := range []string{"package.json", "nodejs/package.json"} {
-		data, err := v.readFile(root)
-		if err != nil {
-			continue
-		}
-		pj, perr := parsePackageJSON(data)
-		if perr != nil || pj.Name == "" {
+	for root, pj := range rootManifests(v) {
+		if pj.Name == "" {
 			continue
 		}
 		c := &Component{Name: pj.Name, Version: pj.Version, PURL: PURL(ecosystem.NPM, pj.Name, pj.Version)}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"iter"
 	"path"
 	"slices"
 	"sort"
@@ -27,6 +28,26 @@ type packageJSON struct {
 	// Declared are "dependencies" and "optionalDependencies" with their
 	// ranges: what an install of this package would fetch.
 	Declared map[string]string
+}
+
+// rootManifests yields the artifact's own package.json files that parse:
+// a function's at its root, a layer's under nodejs/.
+func rootManifests(v *vfs) iter.Seq2[string, *packageJSON] {
+	return func(yield func(string, *packageJSON) bool) {
+		for _, root := range []string{"package.json", "nodejs/package.json"} {
+			data, err := v.readFile(root)
+			if err != nil {
+				continue
+			}
+			pj, err := parsePackageJSON(data)
+			if err != nil {
+				continue
+			}
+			if !yield(root, pj) {
+				return
+			}
+		}
+	}
 }
 
 func parsePackageJSON(data []byte) (*packageJSON, error) {
@@ -276,15 +297,7 @@ func (r *reader) addEdges(v *vfs, a *Artifact) error {
 		sort.Strings(p.DependsOn)
 	}
 	if a.Component != nil {
-		for _, root := range []string{"package.json", "nodejs/package.json"} {
-			data, err := v.readFile(root)
-			if err != nil {
-				continue
-			}
-			pj, err := parsePackageJSON(data)
-			if err != nil {
-				continue
-			}
+		for root, pj := range rootManifests(v) {
 			for _, name := range pj.Dependencies {
 				if t := resolveNode(installed, path.Dir(root), name); t != nil {
 					a.Component.DependsOn = append(a.Component.DependsOn, t.PURL)

@@ -1,26 +1,19 @@
 package lockfiles
 
 import (
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 )
 
+// writeFiles is writeTree for text files given by name.
 func writeFiles(t *testing.T, files map[string]string) string {
-	t.Helper()
-	dir := t.TempDir()
+	var ents []zent
 	for name, data := range files {
-		p := filepath.Join(dir, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
-			t.Fatal(err)
-		}
+		ents = append(ents, file(name, []byte(data)))
 	}
-	return dir
+	return writeTree(t, ents...)
 }
 
 // pip's includes make one requirements file of several. A requirements
