@@ -204,12 +204,14 @@ Resources:
 func TestTemplateWithoutFunctions(t *testing.T) {
 	dir := writeTree(t, map[string]string{
 		"queue.yaml":   "AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  Q: {Type: AWS::SQS::Queue}\n",
+		"empty.yaml":   "Transform: AWS::Serverless-2016-10-31\nResources:\n",
 		"sam.yaml":     "Transform: AWS::Serverless-2016-10-31\nResources:\n  App: {Type: AWS::Serverless::Application, Properties: {Location: {ApplicationId: arn:x, SemanticVersion: 1.0.0}}}\n",
 		"config.yaml":  "Resources:\n  limits: {cpu: 1}\n",
 		"package.json": `{"name": "x", "dependencies": {}}`,
 	})
 	for name, want := range map[string]string{
 		"queue.yaml": "queue.yaml: the application defines no functions",
+		"empty.yaml": "empty.yaml: the application defines no functions",
 		"sam.yaml":   "sam.yaml: the application defines no functions (nested application App not inspected",
 	} {
 		if _, ok := Detect(dir + "/" + name); !ok {

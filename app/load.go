@@ -116,8 +116,16 @@ func (f *Found) Load() (*Application, error) {
 	}
 	if len(a.Functions) == 0 {
 		msg := "the application defines no functions"
-		if len(a.Notes) > 0 {
-			msg += " (" + strings.Join(a.Notes, "; ") + ")"
+		// What was not read may hold them (a nested application in the
+		// Serverless Application Repository, an include).
+		var unread []string
+		for _, n := range a.Notes {
+			if strings.Contains(n, "not inspected") || strings.Contains(n, "not read") {
+				unread = append(unread, n)
+			}
+		}
+		if len(unread) > 0 {
+			msg += " (" + strings.Join(unread, "; ") + ")"
 		}
 		return nil, fmt.Errorf("%s: %s", filepath.Join(a.Root, a.Entry), msg)
 	}
@@ -306,8 +314,9 @@ func bareTemplate(p string, size int64) (kind string, ok bool) {
 		return "", false
 	}
 	root, err := parseDocument(p, readHead(p, MaxDefinitionBytes))
-	if err != nil || !isMap(get(root, "Resources")) {
-		return "", false
+	res := get(root, "Resources")
+	if err != nil || res == nil || !isMap(res) && res.Tag != "!!null" {
+		return "", false // an empty Resources: is a template still
 	}
 	typed := get(root, "AWSTemplateFormatVersion") != nil
 	for _, r := range pairs(get(root, "Resources")) {

@@ -105,7 +105,7 @@ func newTemplate(root *yaml.Node, file, dir string) (*template, error) {
 		}
 	}
 	resources := get(root, "Resources")
-	if resources != nil && !isMap(resources) {
+	if resources != nil && !isMap(resources) && resources.Tag != "!!null" {
 		return nil, &ParseError{File: file, Line: resources.Line, Col: resources.Column, Msg: "Resources is not a mapping"}
 	}
 	budget := maxForEachNodes

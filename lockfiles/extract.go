@@ -279,6 +279,9 @@ func extractAll(ctx context.Context, v *vfs, plugins []plugin, warn func(member,
 			if !wants(pl, v, name) {
 				continue
 			}
+			if !pl.binary && (len(v.claimed) == 0 || v.claimed[len(v.claimed)-1] != name) {
+				v.claimed = append(v.claimed, name)
+			}
 			if dr, ok := pl.ex.(directReader); ok && data == nil && v.files[name].stream != nil {
 				// A file on disk is decoded as it is read, never held whole.
 				direct, err := streamDirect(dr, v, name)

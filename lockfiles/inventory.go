@@ -380,6 +380,19 @@ func (r *reader) inventory(ctx context.Context, a *Artifact, v *vfs) error {
 			// generic list of what was looked for.
 			return fmt.Errorf("contains %d files but no packages were found: %s", len(v.names), strings.Join(bundleWarnings, "; "))
 		}
+		if len(v.claimed) > 0 {
+			// Lockfiles or manifests were read and list nothing but the
+			// project's own code (workspaces, local folders).
+			names := v.claimed
+			if len(names) > 3 {
+				names = append(names[:3:3], fmt.Sprintf("%d more", len(v.claimed)-3))
+			}
+			verb := "it lists"
+			if len(v.claimed) > 1 {
+				verb = "they list"
+			}
+			return fmt.Errorf("%s read, but %s no third-party package (the project's own workspaces and local folders are not dependencies); use --allow-empty if this artifact really has no dependencies", strings.Join(names, ", "), verb)
+		}
 		return fmt.Errorf("contains %d files but no packages were found (looked for npm, PyPI, Maven, Go, RubyGems, NuGet, Packagist and crates.io lockfiles, installed-package manifests, jars, Go/Rust binaries and bundled JavaScript); use --allow-empty if this artifact really has no dependencies", len(v.names))
 	}
 	return nil
@@ -630,6 +643,12 @@ func (r *reader) addDeclaredNPM(v *vfs, m *merger) {
 		for _, name := range names {
 			spec := pj.Declared[name]
 			if localPackage(ecosystem.NPM, "", name, spec) {
+				continue
+			}
+			if ValidateVersion(ecosystem.NPM, spec) == nil {
+				// An exact version ("4.17.21", not "^4.17.21") is what an
+				// install fetches.
+				m.addPackage(&Package{Ecosystem: ecosystem.NPM, Name: name, Version: spec}, rankLockfile, root)
 				continue
 			}
 			m.addPackage(&Package{Ecosystem: ecosystem.NPM, Name: name,

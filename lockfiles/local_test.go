@@ -2,6 +2,7 @@ package lockfiles
 
 import (
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -68,14 +69,16 @@ packages:
 // A package.json that declares dependencies, with nothing that says which
 // releases are installed (no lockfile, no node_modules, no bundle naming
 // them), read as a function that "ships no third-party packages": clean.
-// Each declared dependency is listed unchecked, with its range; local
+// Each declared dependency is listed unchecked, with its range (an exact
+// version is that version); local
 // folders are the project's own; with a lockfile the lockfile speaks.
 func TestDeclaredNPMDependenciesWithoutLockfile(t *testing.T) {
 	pj := `{"name": "fn", "version": "1.0.0", "dependencies": {"axios": "^1.6.0", "shared": "file:../shared"},
 		"optionalDependencies": {"fsevents": "2.3.3"}, "devDependencies": {"jest": "^29.0.0"}, "peerDependencies": {"react": "^18"}}`
 	dir := writeFiles(t, map[string]string{"fn/package.json": pj, "fn/index.js": "x"})
 	a, _ := readOne(t, filepath.Join(dir, "fn"), Options{})
-	wantPkgs(t, a, "npm axios ", "npm fsevents ")
+	// An exact version is what the install fetches: it is checked.
+	wantPkgs(t, a, "npm axios ", "npm fsevents 2.3.3")
 	if p := pkg(t, a, "npm", "axios", ""); p.VersionError != "declared in package.json (^1.6.0) with no lockfile or node_modules: the version installed is unknown" {
 		t.Errorf("reason %q", p.VersionError)
 	}
@@ -83,4 +86,16 @@ func TestDeclaredNPMDependenciesWithoutLockfile(t *testing.T) {
 	dir = writeFiles(t, map[string]string{"fn/package.json": pj, "fn/package-lock.json": lock})
 	a, _ = readOne(t, filepath.Join(dir, "fn"), Options{})
 	wantPkgs(t, a, "npm axios 1.6.2")
+}
+
+// A lockfile that lists only the project's own code has no third-party
+// package; the error says it was read rather than that nothing was found.
+func TestOnlyOwnCodeSaysSo(t *testing.T) {
+	lock := `{"name": "root", "lockfileVersion": 3, "packages": {"": {"name": "root", "workspaces": ["packages/*"]},
+		"node_modules/docs": {"resolved": "packages/docs", "link": true}, "packages/docs": {"name": "docs"}}}`
+	dir := writeFiles(t, map[string]string{"package-lock.json": lock})
+	_, err := Read(t.Context(), []string{filepath.Join(dir, "package-lock.json")}, Options{})
+	if err == nil || !strings.Contains(err.Error(), "package-lock.json read, but it lists no third-party package (the project's own workspaces and local folders are not dependencies); use --allow-empty") {
+		t.Errorf("error %v", err)
+	}
 }

@@ -5,14 +5,19 @@ import (
 	"context"
 	"crypto/sha256"
 	"fmt"
+	"maps"
 	"os"
 	"path"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 
 	cpb "github.com/google/osv-scalibr/binary/proto/config_go_proto"
 	"github.com/google/osv-scalibr/extractor/filesystem"
 	"github.com/google/osv-scalibr/extractor/filesystem/language/python/requirements"
+
+	"github.com/fnguard/fnguard/internal/ecosystem"
 )
 
 // requirementsReader is scalibr's requirements.txt extractor with pip's
@@ -74,6 +79,14 @@ func (r requirementsReader) extractFound(ctx context.Context, pl plugin, v *vfs,
 		}
 	}
 	var out []found
+	// Lines scalibr drops without a word: a package from a URL or a VCS
+	// ships code but is no registry release.
+	for _, f := range slices.Sorted(maps.Keys(contents)) {
+		for _, u := range requirementURLs(contents[f]) {
+			out = append(out, found{rank: pl.rank, location: f, plugin: r.Name(), lenient: &Package{Ecosystem: ecosystem.PyPI, Name: u.name,
+				VersionError: "installed from " + truncate(u.url, 120) + ", not a registry release: no version to match"}})
+		}
+	}
 	for _, f := range roots {
 		info := v.files[f].info
 		in := &filesystem.ScanInput{FS: v, Path: f, Info: info, Reader: &openFile{Reader: bytes.NewReader(contents[f]), info: info}}
@@ -94,6 +107,88 @@ func (r requirementsReader) extractFound(ctx context.Context, pl plugin, v *vfs,
 		}
 	}
 	return out, nil
+}
+
+// requirementURL is a requirement installed from a URL or a version
+// control system rather than an index.
+type requirementURL struct{ name, url string }
+
+// pep508URL is "name[extras] @ url" (PEP 508 direct reference).
+var pep508URL = regexp.MustCompile(`^([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[[^\]]*\])?\s*@\s*(\S+)`)
+
+// requirementURLs lists the lines of a requirements file that install from
+// a URL: "name @ url", "-e git+https://...#egg=name" and a bare archive or
+// VCS URL. Local paths ("-e .", a folder) are the project's own code and
+// are not listed; a local archive is some release's copy and is.
+func requirementURLs(data []byte) []requirementURL {
+	var out []requirementURL
+	for _, l := range strings.Split(string(data), "\n") {
+		l = strings.TrimSpace(l)
+		if c := strings.Index(l, " #"); c >= 0 {
+			l = strings.TrimSpace(l[:c])
+		}
+		if l == "" || strings.HasPrefix(l, "#") {
+			continue
+		}
+		name, url := "", ""
+		switch {
+		case strings.HasPrefix(l, "-e ") || strings.HasPrefix(l, "--editable"):
+			url = strings.TrimSpace(strings.TrimLeft(strings.TrimPrefix(strings.TrimPrefix(l, "-e"), "--editable"), "= \t"))
+		case strings.HasPrefix(l, "-"):
+			continue // an option: -r, -c, --hash, --index-url ...
+		default:
+			if m := pep508URL.FindStringSubmatch(l); m != nil && (strings.Contains(m[2], "://") || strings.HasPrefix(m[2], "file:")) {
+				name, url = m[1], m[2]
+			} else if strings.Contains(l, "://") {
+				url = strings.Fields(l)[0]
+			} else {
+				continue
+			}
+		}
+		if url == "" || !strings.Contains(url, "://") && !strings.HasPrefix(url, "file:") {
+			continue // a local folder: the project itself
+		}
+		if strings.HasPrefix(url, "file:") && !isArchive(url) {
+			continue
+		}
+		if name == "" {
+			name = urlPackageName(url)
+		}
+		if name != "" {
+			out = append(out, requirementURL{name: name, url: url})
+		}
+	}
+	return out
+}
+
+// urlPackageName is the package a URL installs: its #egg= fragment, else
+// the archive's or repository's name.
+func urlPackageName(url string) string {
+	if _, frag, ok := strings.Cut(url, "#"); ok {
+		for _, kv := range strings.Split(frag, "&") {
+			if v, ok := strings.CutPrefix(kv, "egg="); ok {
+				return v
+			}
+		}
+	}
+	base, _, _ := strings.Cut(path.Base(strings.SplitN(url, "#", 2)[0]), "@")
+	base = strings.TrimSuffix(base, ".git")
+	for _, ext := range []string{".tar.gz", ".zip", ".whl", ".tgz"} {
+		if b, ok := strings.CutSuffix(base, ext); ok {
+			// "name-1.0.tar.gz", "name-1.0-py3-none-any.whl": the name ends
+			// where the version starts.
+			if i := strings.Index(b, "-"); i > 0 {
+				b = b[:i]
+			}
+			return b
+		}
+	}
+	return base
+}
+
+func isArchive(u string) bool {
+	u = strings.ToLower(u)
+	return strings.HasSuffix(u, ".whl") || strings.HasSuffix(u, ".tar.gz") || strings.HasSuffix(u, ".zip") || strings.HasSuffix(u, ".tgz")
 }
 
 // requirementInclude is one line of a requirements file that includes

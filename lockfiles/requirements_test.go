@@ -97,6 +97,7 @@ func TestGitDependenciesListedUnchecked(t *testing.T) {
 
 func FuzzRequirementIncludes(f *testing.F) {
 	f.Add([]byte("-rbase.txt\n--requirement=c.txt # x\n--requirement\td.txt\n-c x.txt\nrequests==1\n"))
+	f.Add([]byte("a @ https://x/a-1.tar.gz\n-e git+https://x/b.git#egg=b\nhttps://x/c.whl\n-e .\nd @ file:///w/d.whl\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		lines := strings.Count(string(data), "\n") + 1
 		for _, inc := range requirementIncludes(data) {
@@ -105,5 +106,31 @@ func FuzzRequirementIncludes(f *testing.F) {
 			}
 			_ = includeName("a/requirements.txt", inc.target)
 		}
+		for _, u := range requirementURLs(data) {
+			if u.name == "" || u.url == "" {
+				t.Fatalf("URL requirement %+v", u)
+			}
+		}
 	})
+}
+
+// scalibr drops, without a word, requirements installed from a URL or a
+// version control system: they ship code but are no registry release, so
+// they are listed unchecked. The project itself ("-e .", a folder) is not.
+func TestRequirementURLsListedUnchecked(t *testing.T) {
+	req := "flask==2.0.1\n" +
+		"mylib @ https://example.com/dl/mylib-1.2.0.tar.gz\n" +
+		"other[extra] @ git+https://github.com/o/other.git@v2\n" +
+		"-e git+https://github.com/o/edit.git@abc#egg=editable-pkg\n" +
+		"--editable=.\n" +
+		"-e ./local\n" +
+		"https://example.com/wheels/bare_pkg-3.0-py3-none-any.whl\n" +
+		"vendored @ file:///opt/wheels/vendored-1.0-py3-none-any.whl\n" +
+		"ownpkg @ file:///src/ownpkg\n"
+	dir := writeFiles(t, map[string]string{"requirements.txt": req})
+	a, _ := readOne(t, filepath.Join(dir, "requirements.txt"), Options{})
+	wantPkgs(t, a, "PyPI flask 2.0.1", "PyPI mylib ", "PyPI other ", "PyPI editable-pkg ", "PyPI bare_pkg ", "PyPI vendored ")
+	if p := pkg(t, a, "PyPI", "mylib", ""); p.VersionError != "installed from https://example.com/dl/mylib-1.2.0.tar.gz, not a registry release: no version to match" {
+		t.Errorf("reason %q", p.VersionError)
+	}
 }

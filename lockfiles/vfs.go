@@ -33,6 +33,9 @@ type vfs struct {
 	// artifact's warning sink, for readers that need them (jars).
 	mavenNames func(artifactID string) []string
 	warn       func(member, msg string)
+	// claimed are the files some reader took (lockfiles, manifests):
+	// when none yields a package, the error names them.
+	claimed []string
 	// incompleteSink receives what leaves the artifact's inventory partial
 	// (a requirements include that is missing): a warning, and the
 	// artifact no longer complete.
