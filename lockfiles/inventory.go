@@ -626,8 +626,6 @@ func runtimes(v *vfs, founds []found) (goBinary bool, has map[string]bool) {
 	return goBinary, has
 }
 
-// component finds the artifact's own application and removes it from the
-// packages: the root package.json, the Go main module.
 // addDeclaredNPM lists, when nothing else in the artifact names an npm
 // package, the dependencies its package.json declares: without a lockfile,
 // node_modules or a bundle that names them, the build installs releases
@@ -657,6 +655,8 @@ func (r *reader) addDeclaredNPM(v *vfs, m *merger) {
 	}
 }
 
+// component finds the artifact's own application and removes it from the
+// packages: the root package.json, the Go main module.
 func (r *reader) component(v *vfs, a *Artifact, m *merger, founds []found) *Component {
 	for root, pj := range rootManifests(v) {
 		if pj.Name == "" {
