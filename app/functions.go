@@ -100,9 +100,10 @@ func (b *builder) finish() {
 	}
 }
 
-// addTemplate adds every function and layer a template defines, the roles
-// none of its functions use, and the nested templates it points at on disk
-// (SAM applications, stacks packaged from local files).
+// addTemplate adds every function and layer a template defines and the
+// nested templates it points at on disk (SAM applications, stacks packaged
+// from local files, CDK's nested stacks), and records what it exports;
+// finish then lists the roles no function uses.
 func (b *builder) addTemplate(t *template, depth int) error {
 	if depth > maxAssemblyDepth {
 		return locErr(t.file, 0, "nested templates deeper than %d levels", maxAssemblyDepth)
