@@ -71,6 +71,9 @@ func (pipfileLock) Extract(_ context.Context, in *filesystem.ScanInput) (invento
 		}
 		sort.Strings(names)
 		for _, name := range names {
+			if strings.TrimSpace(name) == "" {
+				continue // not a package
+			}
 			e := group[name]
 			var src *scalibr.SourceCodeIdentifier
 			v, ok := strings.CutPrefix(e.Version, "===")
