@@ -41,6 +41,9 @@ type composerLockPackage struct {
 	Name    string `json:"name"`
 	Version string `json:"version"`
 	Type    string `json:"type"`
+	Dist    struct {
+		Type string `json:"type"`
+	} `json:"dist"`
 }
 
 func (composerLock) Extract(_ context.Context, in *filesystem.ScanInput) (inventory.Inventory, error) {
@@ -58,6 +61,9 @@ func (composerLock) Extract(_ context.Context, in *filesystem.ScanInput) (invent
 	out := make([]*scalibr.Package, 0, len(lf.Packages)+len(lf.PackagesDev))
 	add := func(ps []composerLockPackage, groups []string) {
 		for _, p := range ps {
+			if p.Dist.Type == "path" {
+				continue // a path repository: the project's own code
+			}
 			if p.Type == "metapackage" && strings.HasPrefix(p.Version, "dev-") {
 				// No code, only requirements and conflicts, at a branch
 				// no advisory can name (roave/security-advisories at

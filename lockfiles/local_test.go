@@ -9,7 +9,8 @@ import (
 // What a lockfile lists of the project's own code is not a dependency: no
 // registry advisory is about it, and listed it either failed the gate as
 // unchecked (a workspace without a version, a file: folder, a Go module
-// replaced by a folder, a NuGet project reference) or matched a registry
+// replaced by a folder, a NuGet project reference, a composer path
+// repository) or matched a registry
 // package's advisories by name (a yarn workspace named like a malicious
 // package). Each case beside a real dependency, which stays.
 func TestProjectsOwnCodeIsNoDependency(t *testing.T) {
@@ -55,7 +56,8 @@ packages:
   "MyCompany.Core": {"type": "Project"},
   "Newtonsoft.Json": {"type": "Direct", "requested": "[13.0.1, )", "resolved": "13.0.1", "contentHash": "x"}}}}`,
 			[]string{"NuGet Newtonsoft.Json 13.0.1"}},
-		{"composer.lock", `{"packages": [{"name": "monolog/monolog", "version": "2.9.1", "type": "library"}],
+		{"composer.lock", `{"packages": [{"name": "monolog/monolog", "version": "2.9.1", "type": "library"},
+  {"name": "acme/local", "version": "dev-master", "dist": {"type": "path", "url": "./packages/local"}, "type": "library"}],
  "packages-dev": [{"name": "roave/security-advisories", "version": "dev-latest", "type": "metapackage"}]}`,
 			[]string{"Packagist monolog/monolog 2.9.1"}},
 	}
