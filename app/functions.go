@@ -70,11 +70,16 @@ func (b *builder) addExports(t *template) {
 }
 
 // follow finds where a value comes from across the app's templates: a
-// nested template's parameter is what its parent stack passes, an
-// Fn::ImportValue is what another stack exports under that name.
+// nested template's parameter is what its parent stack passes, a nested
+// stack's output (GetAtt Child.Outputs.X) is what that template outputs,
+// an Fn::ImportValue is what another stack exports under that name.
 func (b *builder) follow(t *template, n *yaml.Node) (*template, *yaml.Node) {
 	for range maxAssemblyDepth + 1 {
 		t, n = t.bound(n)
+		if child, out := t.childOutput(n); out != nil {
+			t, n = child, out
+			continue
+		}
 		if intrinsicName(n) != "Fn::ImportValue" {
 			break
 		}
@@ -118,6 +123,22 @@ func (b *builder) addTemplate(t *template, depth int) error {
 	b.added = append(b.added, t)
 	b.addExports(t)
 	b.app.Notes = append(b.app.Notes, t.notes...)
+	// Nested templates are read before any function is: a function may run
+	// with what a sibling nested stack outputs (GetAtt App.Outputs.X).
+	var children []*template
+	for _, r := range t.res {
+		nt, err := b.nested(t, r)
+		if err != nil {
+			return err
+		}
+		if nt != nil {
+			if t.children == nil {
+				t.children = map[string]*template{}
+			}
+			t.children[r.id] = nt
+			children = append(children, nt)
+		}
+	}
 	for _, r := range t.res {
 		switch {
 		case isFunctionType(r.typ):
@@ -134,8 +155,8 @@ func (b *builder) addTemplate(t *template, depth int) error {
 			b.app.Layers = append(b.app.Layers, l)
 		}
 	}
-	for _, r := range t.res {
-		if err := b.nested(t, r, depth); err != nil {
+	for _, nt := range children {
+		if err := b.addTemplate(nt, depth+1); err != nil {
 			return err
 		}
 	}
@@ -145,14 +166,14 @@ func (b *builder) addTemplate(t *template, depth int) error {
 // nested reads the template a nested application or stack points at when it
 // is on disk; one elsewhere (a SAR application, an S3 URL) is noted, one
 // declared local but absent is an error: its functions would go unjudged.
-func (b *builder) nested(t *template, r *resource, depth int) error {
+func (b *builder) nested(t *template, r *resource) (*template, error) {
 	what, prop := "application", "Location"
 	switch r.typ {
 	case "AWS::Serverless::Application":
 	case "AWS::CloudFormation::Stack":
 		what, prop = "stack", "TemplateURL"
 	default:
-		return nil
+		return nil, nil
 	}
 	n := get(r.props, prop)
 	loc := ""
@@ -167,24 +188,24 @@ func (b *builder) nested(t *template, r *resource, depth int) error {
 	switch {
 	case n == nil:
 		b.app.Notes = append(b.app.Notes, fmt.Sprintf("nested %s %s not inspected: no %s", what, r.id, prop))
-		return nil
+		return nil, nil
 	case loc == "" || strings.Contains(loc, "://") || strings.HasPrefix(loc, "s3:"):
 		b.app.Notes = append(b.app.Notes, fmt.Sprintf("nested %s %s not inspected: its template (%s) is not local", what, r.id, t.r.str(n)))
-		return nil
+		return nil, nil
 	case filepath.IsAbs(loc):
-		return locErr(t.file, n.Line, "nested %s %s: absolute %s %q: refused (the application must be self-contained)", what, r.id, prop, loc)
+		return nil, locErr(t.file, n.Line, "nested %s %s: absolute %s %q: refused (the application must be self-contained)", what, r.id, prop, loc)
 	}
 	p := filepath.Join(t.dir, filepath.FromSlash(loc))
 	if !isFile(p) {
-		return locErr(t.file, n.Line, "nested %s %s: template %q does not exist", what, r.id, loc)
+		return nil, locErr(t.file, n.Line, "nested %s %s: template %q does not exist", what, r.id, loc)
 	}
 	nt, err := readTemplate(p, b.rel(p))
 	if err != nil {
-		return err
+		return nil, err
 	}
 	nt.prefix = t.prefix + r.id + "/"
 	nt.parent, nt.args = t, get(r.props, "Parameters")
-	return b.addTemplate(nt, depth+1)
+	return nt, nil
 }
 
 func (b *builder) function(t *template, r *resource, globals *yaml.Node) (*Function, error) {

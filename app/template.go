@@ -28,6 +28,33 @@ type template struct {
 	// stack resource reads it and the Parameters that resource passes.
 	parent *template
 	args   *yaml.Node
+	// children are the nested templates read, by the logical id of the
+	// stack or application resource that reads each.
+	children map[string]*template
+}
+
+// childOutput resolves GetAtt Child.Outputs.X, a nested stack's or
+// application's output, to the template that outputs it and the value.
+func (t *template) childOutput(n *yaml.Node) (*template, *yaml.Node) {
+	if intrinsicName(n) != "Fn::GetAtt" {
+		return nil, nil
+	}
+	var id, attr string
+	switch a := n.Content[1]; {
+	case isScalar(a):
+		id, attr, _ = strings.Cut(a.Value, ".")
+	case isSeq(a) && len(a.Content) == 2:
+		id, attr = str(a.Content[0]), str(a.Content[1])
+	}
+	name, ok := strings.CutPrefix(attr, "Outputs.")
+	child := t.children[id]
+	if !ok || child == nil {
+		return nil, nil
+	}
+	if v := get(get(get(child.root, "Outputs"), name), "Value"); v != nil {
+		return child, v
+	}
+	return nil, nil
 }
 
 // bound follows a Ref to one of a nested template's Parameters to the value
