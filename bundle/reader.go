@@ -318,7 +318,12 @@ func (r *Reader) readBundle(fsys fs.FS, b string, shipped map[string]bool, meta 
 			return nil, err
 		}
 	}
-	if mapData != nil {
+	// With the metafile, the map adds nothing but error: it lists every
+	// input esbuild read, while a map also names the sources of inputs that
+	// shipped maps of their own (@babel/parser's point into Babel's
+	// monorepo, "node_modules/@babel/babel-helper-string-parser", a package
+	// that does not exist).
+	if mapData != nil && !hasMeta {
 		srcs, err := parseSourceMap(mapData)
 		if err != nil {
 			warn(mapFile, "source map not read: %v", err)
@@ -327,6 +332,9 @@ func (r *Reader) readBundle(fsys fs.FS, b string, shipped map[string]bool, meta 
 			for _, s := range srcs {
 				if mp, ok := parseModulePath(stripScheme(s)); ok {
 					mp := mp
+					if r.originalSource(s, &mp) {
+						continue
+					}
 					strong = append(strong, sighting{kind: EvidenceSourceMap, file: mapFile, name: mp.name, mp: &mp})
 				}
 			}
@@ -405,7 +413,10 @@ func (r *Reader) readBundle(fsys fs.FS, b string, shipped map[string]bool, meta 
 	}
 
 	out := r.resolve(strong, weak)
-	if !pathEvidence && looksBundled(facts, len(code)) {
+	// Minified code that names packages it inlines (a legal comment, an
+	// inlined package.json) is a bundle whatever its size: an ESM one has
+	// no runtime helper to say so, and it hides the rest.
+	if !pathEvidence && (looksBundled(facts, len(code)) || facts.minified && len(out) > 0) {
 		if len(out) == 0 {
 			warn(b, "%s", NoEvidenceWarning)
 		} else {
@@ -417,6 +428,29 @@ func (r *Reader) readBundle(fsys fs.FS, b string, shipped map[string]bool, meta 
 		}
 	}
 	return out, nil
+}
+
+// originalSource recognises a source map entry that names no installed
+// file: the TypeScript source of a package that shipped a map of its own,
+// which esbuild composes into the bundle's. @babel/parser's map points into
+// Babel's monorepo ("node_modules/@babel/babel-helper-string-parser/src/
+// index.ts"), a package that exists nowhere. Only a lockfile can tell: an
+// entry it has no folder for, whose file is TypeScript. A JavaScript file
+// it lacks stays (a stale lockfile must not hide what was bundled).
+func (r *Reader) originalSource(src string, mp *modulePath) bool {
+	if r.lock == nil {
+		return false
+	}
+	switch path.Ext(src) {
+	case ".ts", ".tsx", ".mts", ".cts":
+	default:
+		return false
+	}
+	if strings.HasSuffix(src, ".d.ts") {
+		return false
+	}
+	_, ok := r.lookupPath(mp)
+	return !ok && len(r.lock.byName[mp.name]) == 0
 }
 
 // looksBundled decides whether a file without path evidence is a bundle

@@ -28,7 +28,10 @@ func (r *Reader) resolve(strong, weak []sighting) []resolved {
 	var order []string
 	strongNames := map[string]int{} // name -> instances
 	for _, s := range strong {
-		k := s.mp.chain
+		// One instance per installed path; pnpm's store paths are reduced
+		// to node_modules/<name>, so there the version (from the store
+		// folder) tells express's path-to-regexp 0.1.12 from a direct 6.2.0.
+		k := s.mp.chain + "\x00" + s.mp.version
 		if s.mp.chain == "" {
 			k = "\x00" + s.name + "\x00" + s.mp.version
 		}

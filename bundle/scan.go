@@ -50,6 +50,10 @@ func (f codeFacts) esbuildComments() bool {
 // output; hand-written and pretty-printed code stays far below it.
 const minLongLine = 1000
 
+// minWrappedLine is the average line length of minified code wrapped at a
+// line limit (esbuild's --line-limit).
+const minWrappedLine = 200
+
 // bundleMarkers are runtime helpers that only exist when a bundler
 // wrapped one module inside another. esbuild's __toESM/__export also appear
 // in an unbundled handler compiled to CommonJS, so they are not markers.
@@ -72,7 +76,7 @@ var esbuildMarkers = []string{"__commonJS(", "__esm(", "__toESM("}
 
 func scanCode(code []byte) codeFacts {
 	var f codeFacts
-	longBytes := 0
+	longBytes, lines, indented := 0, 0, 0
 	for start := 0; start < len(code); {
 		end := bytes.IndexByte(code[start:], '\n')
 		if end < 0 {
@@ -83,6 +87,12 @@ func scanCode(code []byte) codeFacts {
 		line := code[start:end]
 		if len(line) >= minLongLine {
 			longBytes += len(line)
+		}
+		if len(line) > 0 {
+			lines++
+			if line[0] == ' ' || line[0] == '\t' {
+				indented++
+			}
 		}
 		trimmed := bytes.TrimLeft(line, " \t")
 		if p, ok := bytes.CutPrefix(trimmed, []byte("// ")); ok {
@@ -99,7 +109,11 @@ func scanCode(code []byte) codeFacts {
 		}
 		start = end + 1
 	}
-	f.minified = len(code) > 0 && longBytes*2 >= len(code)
+	// Minified: most bytes on very long lines, or (esbuild's --line-limit
+	// wraps them) long lines that are never indented, which hand-written
+	// code always is somewhere.
+	f.minified = len(code) > 0 && (longBytes*2 >= len(code) ||
+		lines >= 4 && len(code)/lines >= minWrappedLine && indented*20 < lines)
 	for _, m := range bundleMarkers {
 		if bytes.Contains(code, []byte(m)) {
 			f.marker = m
