@@ -85,6 +85,14 @@ type budget struct {
 	bytes   atomic.Int64
 }
 
+// addBytes charges n uncompressed bytes read (or about to be) to the run.
+func (b *budget) addBytes(n int64) error {
+	if b.bytes.Add(n) > b.limits.MaxTotalBytes {
+		return fmt.Errorf("more than %d bytes uncompressed in all", b.limits.MaxTotalBytes)
+	}
+	return nil
+}
+
 func (b *budget) addEntries(n int) error {
 	if b.entries.Add(int64(n)) > int64(b.limits.MaxEntries) {
 		return fmt.Errorf("more than %d archive members", b.limits.MaxEntries)
@@ -115,8 +123,8 @@ func (l *limitedReader) Read(p []byte) (int, error) {
 	}
 	n, err := l.r.Read(p)
 	l.left -= int64(n)
-	if l.budget.bytes.Add(int64(n)) > l.budget.limits.MaxTotalBytes {
-		return n, fmt.Errorf("more than %d bytes uncompressed in all", l.budget.limits.MaxTotalBytes)
+	if berr := l.budget.addBytes(int64(n)); berr != nil {
+		return n, berr
 	}
 	return n, err
 }
@@ -365,8 +373,8 @@ func (m *member) read(b *budget) ([]byte, error) {
 // cannot write past the declared size, so the budget is charged that
 // size up front.
 func (m *member) inflate(b *budget, follow func([]byte)) ([]byte, error) {
-	if b.bytes.Add(int64(m.f.UncompressedSize64)) > b.limits.MaxTotalBytes {
-		return nil, fmt.Errorf("more than %d bytes uncompressed in all", b.limits.MaxTotalBytes)
+	if err := b.addBytes(int64(m.f.UncompressedSize64)); err != nil {
+		return nil, err
 	}
 	buf := make([]byte, m.f.UncompressedSize64)
 	switch err := inflate.ReadZipMember(m.zr, m.f, buf, follow); {
@@ -433,8 +441,8 @@ func (m *member) readLevel(b *budget) ([]byte, error) {
 	if !ok {
 		return m.read(b)
 	}
-	if b.bytes.Add(int64(len(data))) > b.limits.MaxTotalBytes {
-		return nil, fmt.Errorf("more than %d bytes uncompressed in all", b.limits.MaxTotalBytes)
+	if err := b.addBytes(int64(len(data))); err != nil {
+		return nil, err
 	}
 	if err := inflate.Check(m.zr, m.f, data); err != nil {
 		return nil, err
