@@ -176,7 +176,7 @@ func (r *reader) readInput(ctx context.Context, p, forceKind string) (*Artifact,
 		if v, err = dirVFS(p, b, r.warn(p)); err != nil {
 			return nil, inputErr(p, err)
 		}
-		addRequirementIncludes(v, p, b)
+		v.diskRoot = p
 	default:
 		f, err := os.Open(p)
 		if err != nil {
@@ -226,7 +226,7 @@ func (r *reader) readInput(ctx context.Context, p, forceKind string) (*Artifact,
 			v = singleFileVFS(base, nil, fileInfo{name: base, size: st.Size(), mode: mode}, b)
 			v.files[base].read = func() ([]byte, error) { return readRealFile(p, b) }
 			v.files[base].stream = func() (io.ReadCloser, error) { return streamRealFile(p, b) }
-			addRequirementIncludes(v, filepath.Dir(p), b)
+			v.diskRoot = filepath.Dir(p)
 			a.Kind = KindLockfile
 			if looksExecutable(head) || isNestedArchive(p) {
 				a.Kind = KindFunction

@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"fmt"
 	"maps"
-	"os"
 	"path"
 	"path/filepath"
 	"regexp"
@@ -63,7 +62,7 @@ func (r requirementsReader) extractFound(ctx context.Context, pl plugin, v *vfs,
 				v.incomplete(cur, fmt.Sprintf("line %d: %s %s: more than %d requirements files included: not read", inc.line, inc.flag, inc.target, maxRequirementFiles))
 				continue
 			}
-			if _, ok := v.files[t]; !ok {
+			if !v.has(t) {
 				v.incomplete(cur, fmt.Sprintf("line %d: %s %s: not found: the packages it lists are not checked", inc.line, inc.flag, inc.target))
 				continue
 			}
@@ -229,51 +228,4 @@ func requirementIncludes(data []byte) []requirementInclude {
 // including file's folder, as pip and scalibr resolve it.
 func includeName(from, target string) string {
 	return cleanFSName(path.Join(path.Dir(from), filepath.ToSlash(target)))
-}
-
-// isRequirementsFile says whether scalibr's reader takes the file.
-func isRequirementsFile(name string) bool {
-	return filepath.Ext(name) == ".txt" && strings.Contains(filepath.Base(name), "requirements")
-}
-
-// addRequirementIncludes makes the files that the requirements files of an
-// artifact on disk include (and what those include) readable beside them,
-// named as the includes name them and read from disk when asked for: a
-// file given alone has no neighbours in its artifact, and a folder's
-// requirements may include a file outside it ("-r ../shared/base.txt"),
-// which pip reads when it builds the package.
-func addRequirementIncludes(v *vfs, root string, b *budget) {
-	var queue []string
-	seen := map[string]bool{}
-	for _, name := range v.names {
-		if isRequirementsFile(name) && projectFile(name) {
-			queue = append(queue, name)
-			seen[name] = true
-		}
-	}
-	for len(queue) > 0 && len(seen) < maxRequirementFiles {
-		cur := queue[0]
-		queue = queue[1:]
-		data, err := v.readFile(cur)
-		if err != nil {
-			continue // reported when the inventory reads it
-		}
-		for _, inc := range requirementIncludes(data) {
-			t := includeName(cur, inc.target)
-			if seen[t] || strings.Contains(inc.target, "://") {
-				continue
-			}
-			seen[t] = true
-			if _, ok := v.files[t]; !ok {
-				p := filepath.Join(root, filepath.FromSlash(t))
-				st, err := os.Stat(p)
-				if err != nil || !st.Mode().IsRegular() {
-					continue // reported as not found when read
-				}
-				v.files[t] = &vfile{name: t, info: fileInfo{name: path.Base(t), size: st.Size(), mode: st.Mode()},
-					read: func() ([]byte, error) { return readRealFile(p, b) }}
-			}
-			queue = append(queue, t)
-		}
-	}
 }

@@ -33,6 +33,10 @@ type vfs struct {
 	// artifact's warning sink, for readers that need them (jars).
 	mavenNames func(artifactID string) []string
 	warn       func(member, msg string)
+	// diskRoot is the folder an artifact read from disk sits in (the
+	// folder itself, or a file's folder): what has names outside the
+	// artifact's own files, see has.
+	diskRoot string
 	// claimed are the files some reader took (lockfiles, manifests):
 	// when none yields a package, the error names them.
 	claimed []string
@@ -48,6 +52,27 @@ type vfs struct {
 	// npmTrees are the node_modules entries of each package-lock.json the
 	// npm reader decoded, so the dependency graph does not decode it again.
 	npmTrees map[string][]npmNode
+}
+
+// has says whether name can be read, making a file outside the artifact's
+// own readable when it is on disk: pip reads a requirements include beside
+// a requirements file given alone, or above a folder ("-r ../base.txt"),
+// and so must the inventory. Never for an archive (no diskRoot).
+func (v *vfs) has(name string) bool {
+	if _, ok := v.files[name]; ok {
+		return true
+	}
+	if v.diskRoot == "" {
+		return false
+	}
+	p := filepath.Join(v.diskRoot, filepath.FromSlash(name))
+	st, err := os.Stat(p)
+	if err != nil || !st.Mode().IsRegular() {
+		return false
+	}
+	v.files[name] = &vfile{name: name, info: fileInfo{name: path.Base(name), size: st.Size(), mode: st.Mode()},
+		read: func() ([]byte, error) { return readRealFile(p, v.budget) }}
+	return true
 }
 
 // incomplete reports part of the artifact that cannot be read.
