@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"fmt"
+	"iter"
 	"maps"
 	"path"
 	"path/filepath"
@@ -121,14 +122,7 @@ var pep508URL = regexp.MustCompile(`^([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[[^\]]*\
 // are not listed; a local archive is some release's copy and is.
 func requirementURLs(data []byte) []requirementURL {
 	var out []requirementURL
-	for _, l := range strings.Split(string(data), "\n") {
-		l = strings.TrimSpace(l)
-		if c := strings.Index(l, " #"); c >= 0 {
-			l = strings.TrimSpace(l[:c])
-		}
-		if l == "" || strings.HasPrefix(l, "#") {
-			continue
-		}
+	for _, l := range requirementLines(data) {
 		name, url := "", ""
 		switch {
 		case strings.HasPrefix(l, "-e ") || strings.HasPrefix(l, "--editable"):
@@ -190,6 +184,24 @@ func isArchive(u string) bool {
 	return strings.HasSuffix(u, ".whl") || strings.HasSuffix(u, ".tar.gz") || strings.HasSuffix(u, ".zip") || strings.HasSuffix(u, ".tgz")
 }
 
+// requirementLines yields each line of a requirements file with its
+// number, trimmed and without its comment; blank and comment lines not.
+func requirementLines(data []byte) iter.Seq2[int, string] {
+	return func(yield func(int, string) bool) {
+		for i, l := range strings.Split(string(data), "\n") {
+			if c := strings.Index(l, " #"); c >= 0 {
+				l = l[:c]
+			}
+			if l = strings.TrimSpace(l); l == "" || strings.HasPrefix(l, "#") {
+				continue
+			}
+			if !yield(i+1, l) {
+				return
+			}
+		}
+	}
+}
+
 // requirementInclude is one line of a requirements file that includes
 // another: the flag as written ("-r", "--requirement") and its target.
 type requirementInclude struct {
@@ -201,11 +213,7 @@ type requirementInclude struct {
 // files (-c) add no package and are not listed.
 func requirementIncludes(data []byte) []requirementInclude {
 	var out []requirementInclude
-	for i, l := range strings.Split(string(data), "\n") {
-		l = strings.TrimSpace(l)
-		if c := strings.Index(l, " #"); c >= 0 {
-			l = strings.TrimSpace(l[:c])
-		}
+	for line, l := range requirementLines(data) {
 		var flag, rest string
 		switch {
 		case strings.HasPrefix(l, "--requirement="):
@@ -218,7 +226,7 @@ func requirementIncludes(data []byte) []requirementInclude {
 			continue
 		}
 		if rest = strings.TrimSpace(rest); rest != "" {
-			out = append(out, requirementInclude{flag: flag, target: rest, line: i + 1})
+			out = append(out, requirementInclude{flag: flag, target: rest, line: line})
 		}
 	}
 	return out
