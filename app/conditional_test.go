@@ -227,3 +227,26 @@ func TestTemplateWithoutFunctions(t *testing.T) {
 		}
 	}
 }
+
+// A Layers list under Fn::If whose branches are lists is each branch's
+// layers, not one rendered "A,B" string.
+func TestConditionalLayersList(t *testing.T) {
+	tpl := `Conditions:
+  C: !Equals [a, a]
+Resources:
+  L1: {Type: AWS::Lambda::LayerVersion, Properties: {Content: {S3Bucket: b, S3Key: k}}}
+  F:
+    Type: AWS::Lambda::Function
+    Properties:
+      Code: {ZipFile: x}
+      Role: arn:aws:iam::1:role/r
+      Layers: !If [C, [!Ref L1, arn:aws:lambda:us-east-1:1:layer:x:1], !Ref AWS::NoValue]
+`
+	a, err := Load(writeTree(t, map[string]string{"template.yaml": tpl}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := a.Functions[0].Layers, []string{"L1", "arn:aws:lambda:us-east-1:1:layer:x:1"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("layers %q, want %q", got, want)
+	}
+}

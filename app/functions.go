@@ -434,16 +434,14 @@ func mergeRoles(all ...*iam.Role) *iam.Role {
 // symbolically.
 func (b *builder) layerRefs(home *template, n *yaml.Node) []string {
 	out := []string{}
-	for _, it := range items(n) {
-		for _, c := range branches(it) {
-			t, c := b.follow(home, c)
-			if id := refTarget(c); isLayerType(t.typeOf(id)) {
-				out = append(out, id)
-				continue
-			}
-			if s, ok := t.r.render(c); ok {
-				out = append(out, s)
-			}
+	for _, c := range alternatives(n) {
+		t, c := b.follow(home, c)
+		if id := refTarget(c); isLayerType(t.typeOf(id)) {
+			out = append(out, id)
+			continue
+		}
+		if s, ok := t.r.render(c); ok {
+			out = append(out, s)
 		}
 	}
 	return out
