@@ -77,7 +77,11 @@ func corpora() map[string][]byte {
 // encoders are the two DEFLATE writers zips and databases come from, at
 // the levels that make different streams: Huffman only, stored, fast,
 // default, best.
-func encoders() map[string]func([]byte) []byte {
+func encoders() map[string]func([]byte) []byte { return dictEncoders(nil) }
+
+// dictEncoders are encoders with a preset dictionary, as the database's
+// records are written (none for nil).
+func dictEncoders(dict []byte) map[string]func([]byte) []byte {
 	type writer interface {
 		io.Writer
 		Close() error
@@ -88,9 +92,9 @@ func encoders() map[string]func([]byte) []byte {
 		open   func(io.Writer, int) writer
 	}{
 		{"compress/flate", []int{stdflate.HuffmanOnly, stdflate.NoCompression, stdflate.BestSpeed, stdflate.DefaultCompression, stdflate.BestCompression},
-			func(w io.Writer, l int) writer { fw, _ := stdflate.NewWriter(w, l); return fw }},
+			func(w io.Writer, l int) writer { fw, _ := stdflate.NewWriterDict(w, l, dict); return fw }},
 		{"klauspost", []int{kpflate.HuffmanOnly, kpflate.BestSpeed, 4, kpflate.BestCompression},
-			func(w io.Writer, l int) writer { fw, _ := kpflate.NewWriter(w, l); return fw }},
+			func(w io.Writer, l int) writer { fw, _ := kpflate.NewWriterDict(w, l, dict); return fw }},
 	}
 	enc := map[string]func([]byte) []byte{}
 	for _, lib := range libs {

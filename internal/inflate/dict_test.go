@@ -6,8 +6,6 @@ import (
 	"errors"
 	"io"
 	"testing"
-
-	kpflate "github.com/klauspost/compress/flate"
 )
 
 // refDict is the oracle for DecodeDict: compress/flate's reading of src
@@ -44,31 +42,6 @@ func agreeDict(t *testing.T, name string, dict, src []byte) {
 			t.Errorf("%s: a buffer one byte short: %v, want ErrOutputFull", name, err)
 		}
 	}
-}
-
-// dictEncoders compress with a preset dictionary, as the database's
-// records are written, at levels that make different streams.
-func dictEncoders(dict []byte) map[string]func([]byte) []byte {
-	enc := map[string]func([]byte) []byte{}
-	for _, level := range []int{stdflate.HuffmanOnly, stdflate.NoCompression, stdflate.BestSpeed, stdflate.DefaultCompression, stdflate.BestCompression} {
-		enc["compress/flate "+itoa(level)] = func(b []byte) []byte {
-			var buf bytes.Buffer
-			w, _ := stdflate.NewWriterDict(&buf, level, dict)
-			w.Write(b)
-			w.Close()
-			return buf.Bytes()
-		}
-	}
-	for _, level := range []int{kpflate.BestSpeed, kpflate.DefaultCompression, kpflate.BestCompression} {
-		enc["klauspost "+itoa(level)] = func(b []byte) []byte {
-			var buf bytes.Buffer
-			w, _ := kpflate.NewWriterDict(&buf, level, dict)
-			w.Write(b)
-			w.Close()
-			return buf.Bytes()
-		}
-	}
-	return enc
 }
 
 // Streams that reach back into the dictionary (every distance up to the
