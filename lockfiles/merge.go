@@ -194,11 +194,13 @@ func localPackage(eco, plugin, name, version string) bool {
 // name's language part ("javascript/yarnlock").
 func pluginEcosystem(plugin string) string {
 	lang, _, _ := strings.Cut(plugin, "/")
-	return map[string]string{
-		"javascript": ecosystem.NPM, "python": ecosystem.PyPI, "rust": ecosystem.CratesIO,
-		"ruby": ecosystem.RubyGems, "php": ecosystem.Packagist, "go": ecosystem.Go,
-		"java": ecosystem.Maven, "dotnet": ecosystem.NuGet,
-	}[lang]
+	return languageEcosystems[lang]
+}
+
+var languageEcosystems = map[string]string{
+	"javascript": ecosystem.NPM, "python": ecosystem.PyPI, "rust": ecosystem.CratesIO,
+	"ruby": ecosystem.RubyGems, "php": ecosystem.Packagist, "go": ecosystem.Go,
+	"java": ecosystem.Maven, "dotnet": ecosystem.NuGet,
 }
 
 // pinnedRequirement says whether a requirements.txt line pins one release:
