@@ -193,14 +193,25 @@ func localPackage(eco, plugin, name, version string) bool {
 // pluginEcosystem is the ecosystem a scalibr extractor reads, from its
 // name's language part ("javascript/yarnlock").
 func pluginEcosystem(plugin string) string {
-	lang, _, _ := strings.Cut(plugin, "/")
-	return languageEcosystems[lang]
-}
-
-var languageEcosystems = map[string]string{
-	"javascript": ecosystem.NPM, "python": ecosystem.PyPI, "rust": ecosystem.CratesIO,
-	"ruby": ecosystem.RubyGems, "php": ecosystem.Packagist, "go": ecosystem.Go,
-	"java": ecosystem.Maven, "dotnet": ecosystem.NuGet,
+	switch lang, _, _ := strings.Cut(plugin, "/"); lang {
+	case "javascript":
+		return ecosystem.NPM
+	case "python":
+		return ecosystem.PyPI
+	case "rust":
+		return ecosystem.CratesIO
+	case "ruby":
+		return ecosystem.RubyGems
+	case "php":
+		return ecosystem.Packagist
+	case "go":
+		return ecosystem.Go
+	case "java":
+		return ecosystem.Maven
+	case "dotnet":
+		return ecosystem.NuGet
+	}
+	return ""
 }
 
 // pinnedRequirement says whether a requirements.txt line pins one release:
