@@ -90,7 +90,7 @@ func statements(t *template, doc *yaml.Node, source string) (out []iam.Statement
 				unread = append(unread, unreadPolicy(t, d, source, "its document"))
 				continue
 			}
-			n, line = withLine(n, d.Line), d.Line
+			n.Line, line = d.Line, d.Line
 			d = n
 		}
 		if !isMap(d) || intrinsicName(d) != "" {
@@ -120,12 +120,6 @@ func statements(t *template, doc *yaml.Node, source string) (out []iam.Statement
 		}
 	}
 	return out, unread
-}
-
-// withLine is n with the line of the string it was parsed from.
-func withLine(n *yaml.Node, line int) *yaml.Node {
-	n.Line = line
-	return n
 }
 
 // unreadPolicy says which part of a policy cannot be read before
